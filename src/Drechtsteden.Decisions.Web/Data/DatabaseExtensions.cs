@@ -1,0 +1,128 @@
+using Drechtsteden.Decisions.Web.Data.Embedded;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
+
+namespace Drechtsteden.Decisions.Web.Data;
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>Apply pending migrations when the host starts. Null means: only in the embedded or Development default.</summary>
+    public bool? MigrateOnStart { get; set; }
+
+    public EmbeddedPostgresOptions Embedded { get; set; } = new();
+}
+
+/// <summary>What the host learned about its database while starting.</summary>
+public sealed record DatabaseStartup(bool Embedded, bool MigrateOnStart);
+
+public static class DatabaseExtensions
+{
+    public const string ConnectionName = "Decisions";
+
+    /// <summary>
+    /// Registers the DbContext on <c>ConnectionStrings:Decisions</c>. Without one, starts the embedded cluster first and
+    /// uses it; the caller owns (and disposes, which stops) the returned cluster.
+    /// </summary>
+    public static async Task<EmbeddedPostgresCluster?> AddDecisionsDatabaseAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
+    {
+        var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        EmbeddedPostgresCluster? cluster = null;
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            using var loggerFactory = LoggerFactory.Create(logging => logging.AddConsole());
+            cluster = EmbeddedPostgresCluster.Create(options.Embedded, loggerFactory.CreateLogger<EmbeddedPostgresCluster>());
+            try
+            {
+                await cluster.StartAsync(cancellationToken);
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
+            connectionString = cluster.ConnectionString;
+            builder.Configuration[$"ConnectionStrings:{ConnectionName}"] = connectionString;
+        }
+        ValidateConnectionString(connectionString);
+
+        var migrate = options.MigrateOnStart ?? (cluster is not null || builder.Environment.IsDevelopment());
+        builder.Services.AddSingleton(new DatabaseStartup(cluster is not null, migrate));
+        builder.Services.AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString));
+        return cluster;
+    }
+
+    public static DbContextOptionsBuilder UseDecisionsDatabase(this DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+
+    public static void ValidateConnectionString(string connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StartupException($"ConnectionStrings__{ConnectionName} is not a valid PostgreSQL connection string: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Applies pending migrations, turning "cannot connect" into one sentence a person can act on.</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
+        try
+        {
+            // Creating the history table first keeps EF from logging a failed query against it on a brand-new database.
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsDatabaseUnavailable(e))
+        {
+            throw new StartupException(DescribeConnectionFailure(db.Database.GetConnectionString(), e), e);
+        }
+    }
+
+    /// <summary>True when the exception (or one it wraps, as EF's retry strategy does) says the server cannot be used.</summary>
+    public static bool IsDatabaseUnavailable(Exception e) => FindDatabaseError(e) is not null || e is TimeoutException;
+
+    private static Exception? FindDatabaseError(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException)
+                return e;
+        }
+        return null;
+    }
+
+    public static string DescribeConnectionFailure(string? connectionString, Exception error)
+    {
+        var e = FindDatabaseError(error) ?? error;
+        var target = "the configured server";
+        try
+        {
+            var parsed = new NpgsqlConnectionStringBuilder(connectionString);
+            target = $"{parsed.Host}:{parsed.Port} (database '{parsed.Database}', user '{parsed.Username}')";
+        }
+        catch (ArgumentException)
+        {
+            // the reason below still says what went wrong
+        }
+        var reason = e switch
+        {
+            PostgresException { SqlState: "28P01" } => "the password was refused",
+            PostgresException { SqlState: "3D000" } => "the database does not exist",
+            PostgresException p => p.MessageText,
+            _ when e.InnerException is not null => $"{e.Message.TrimEnd('.')} ({e.InnerException.Message})",
+            _ => e.Message,
+        };
+        return $"Cannot use PostgreSQL at {target}: {reason}. Check ConnectionStrings__{ConnectionName}, or unset it to use the embedded PostgreSQL.";
+    }
+}

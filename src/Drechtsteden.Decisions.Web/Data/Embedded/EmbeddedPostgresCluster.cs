@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Drechtsteden.Decisions.Web.Data.Embedded;
+
+public sealed class EmbeddedPostgresOptions
+{
+    /// <summary>Folder that holds the cluster (<c>pgdata/</c>) and its superuser secret. Relative paths start at the working directory.</summary>
+    public string DataDirectory { get; set; } = ".data";
+
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one at every start.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Folder with initdb and pg_ctl; empty means PATH, then /usr/lib/postgresql/*/bin.</summary>
+    public string? BinDirectory { get; set; }
+
+    public string DatabaseName { get; set; } = "decisions";
+
+    /// <summary>The unprivileged account that runs the server when the host runs as root.</summary>
+    public string ServiceUser { get; set; } = "postgres";
+
+    /// <summary>False for throw-away test clusters: no fsync, faster, and lost on a machine crash.</summary>
+    public bool Durable { get; set; } = true;
+}
+
+/// <summary>
+/// A private PostgreSQL cluster started from the machine's server binaries: the default when no connection string
+/// is configured, and the test suite's database. It listens on 127.0.0.1 only, keeps its data between runs, recovers
+/// from a server or lock file left behind by a crash, and is stopped cleanly on <see cref="StopAsync"/>.
+/// </summary>
+public sealed class EmbeddedPostgresCluster : IAsyncDisposable
+{
+    private const string SuperUser = "postgres";
+    private readonly EmbeddedPostgresOptions _options;
+    private readonly ILogger _logger;
+    private readonly PostgresBinaries _binaries;
+    private readonly bool _asServiceUser;
+    private bool _started;
+
+    private EmbeddedPostgresCluster(EmbeddedPostgresOptions options, PostgresBinaries binaries, string rootDirectory, ILogger logger)
+    {
+        _options = options;
+        _binaries = binaries;
+        _logger = logger;
+        _asServiceUser = Environment.IsPrivilegedProcess;
+        RootDirectory = rootDirectory;
+    }
+
+    public string RootDirectory { get; private set; }
+
+    public string ClusterDirectory => Path.Combine(RootDirectory, "pgdata");
+
+    public int Port { get; private set; }
+
+    public string ServerLogFile => Path.Combine(ClusterDirectory, "embedded-server.log");
+
+    private string SecretFile => Path.Combine(RootDirectory, "superuser.secret");
+
+    /// <summary>Connection string of the cluster's superuser on the application database.</summary>
+    public string ConnectionString => ConnectionStringFor(_options.DatabaseName);
+
+    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = SuperUser,
+        Password = File.ReadAllText(SecretFile).Trim(),
+        Database = database,
+    }.ConnectionString;
+
+    public static EmbeddedPostgresCluster Create(EmbeddedPostgresOptions options, ILogger? logger = null)
+    {
+        var binaries = PostgresBinaries.LocateOnThisMachine(options.BinDirectory);
+        return new EmbeddedPostgresCluster(options, binaries, Path.GetFullPath(options.DataDirectory), logger ?? NullLogger.Instance);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_asServiceUser)
+            RootDirectory = ReachableRootDirectory(RootDirectory);
+        Directory.CreateDirectory(RootDirectory);
+
+        if (!File.Exists(Path.Combine(ClusterDirectory, "PG_VERSION")))
+            await InitializeAsync(cancellationToken);
+        else
+            await RecoverFromCrashAsync(cancellationToken);
+
+        Port = _options.Port != 0 ? _options.Port : FreeLoopbackPort();
+        var settings = $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories=''";
+        if (!_options.Durable)
+            settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        var start = await RunAsync(_binaries.PgCtl, ["start", "-D", ClusterDirectory, "-w", "-t", "60", "-l", ServerLogFile, "-o", settings], cancellationToken);
+        if (start.ExitCode != 0)
+        {
+            throw new StartupException(
+                $"The embedded PostgreSQL server in {ClusterDirectory} did not start (pg_ctl exit {start.ExitCode}): {LastLines(start.Output)} {LastLines(ReadServerLog())}".Trim());
+        }
+        _started = true;
+        await EnsureDatabaseAsync(cancellationToken);
+        var (binaries, directory) = (_binaries.Directory, ClusterDirectory);
+        _logger.LogInformation("Embedded PostgreSQL ({Binaries}) listens on 127.0.0.1:{Port}, data in {Directory}", binaries, Port, directory);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_started)
+            return;
+        var stop = await RunAsync(_binaries.PgCtl, ["stop", "-D", ClusterDirectory, "-m", "fast", "-w", "-t", "60"], cancellationToken);
+        if (stop.ExitCode != 0)
+            _logger.LogWarning("Embedded PostgreSQL did not stop cleanly: {Output}", stop.Output);
+        _started = false;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>True while a server runs on this cluster's data folder (pg_ctl status).</summary>
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default) =>
+        (await RunAsync(_binaries.PgCtl, ["status", "-D", ClusterDirectory], cancellationToken)).ExitCode == 0;
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(ClusterDirectory) && Directory.EnumerateFileSystemEntries(ClusterDirectory).Any())
+        {
+            throw new StartupException(
+                $"{ClusterDirectory} exists but holds no PostgreSQL cluster (no PG_VERSION). Move it away or set Database__Embedded__DataDirectory to another folder.");
+        }
+        Directory.CreateDirectory(ClusterDirectory);
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        await File.WriteAllTextAsync(SecretFile, password, cancellationToken);
+        File.SetUnixFileMode(SecretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        // initdb reads the password from a file; it lives next to the cluster only for the duration of initdb.
+        var passwordFile = Path.Combine(RootDirectory, $"initdb-{Guid.NewGuid():N}.pw");
+        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
+        try
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(ClusterDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (_asServiceUser)
+            {
+                await ChownAsync(ClusterDirectory, cancellationToken);
+                await ChownAsync(passwordFile, cancellationToken);
+            }
+            var init = await RunAsync(_binaries.InitDb,
+                ["-D", ClusterDirectory, "-U", SuperUser, "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"],
+                cancellationToken);
+            if (init.ExitCode != 0)
+                throw new StartupException($"initdb failed for {ClusterDirectory} (exit {init.ExitCode}): {LastLines(init.Output)}");
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+        _logger.LogInformation("Initialised a new embedded PostgreSQL cluster in {Directory}", ClusterDirectory);
+    }
+
+    /// <summary>
+    /// A host killed without stopping its server leaves that server running (pg_ctl daemonizes it) or leaves a
+    /// postmaster.pid behind. The first is stopped, the second removed, so the next start is a normal one.
+    /// </summary>
+    private async Task RecoverFromCrashAsync(CancellationToken cancellationToken)
+    {
+        if (await IsRunningAsync(cancellationToken))
+        {
+            _logger.LogWarning("A PostgreSQL server left behind by an earlier run still uses {Directory}; stopping it first", ClusterDirectory);
+            var stop = await RunAsync(_binaries.PgCtl, ["stop", "-D", ClusterDirectory, "-m", "fast", "-w", "-t", "60"], cancellationToken);
+            if (stop.ExitCode != 0)
+                await RunAsync(_binaries.PgCtl, ["stop", "-D", ClusterDirectory, "-m", "immediate", "-w", "-t", "30"], cancellationToken);
+            return;
+        }
+        var lockFile = Path.Combine(ClusterDirectory, "postmaster.pid");
+        if (File.Exists(lockFile))
+        {
+            _logger.LogWarning("Removing the stale lock file {LockFile} of a server that no longer runs", lockFile);
+            File.Delete(lockFile);
+        }
+    }
+
+    private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.Add(new NpgsqlParameter { Value = _options.DatabaseName });
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            var quoted = "\"" + _options.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// As root the server runs as the service user, who must be able to walk into the data folder. A checkout under a
+    /// root-only home directory is not walkable; then the cluster lives under /var/tmp instead, named after the
+    /// original folder so each checkout keeps its own cluster.
+    /// </summary>
+    private string ReachableRootDirectory(string wanted)
+    {
+        if (IsTraversableByOthers(wanted))
+            return wanted;
+        var name = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(wanted)))[..16].ToLowerInvariant();
+        var fallback = Path.Combine("/var/tmp/drechtsteden-decisions", name);
+        var user = _options.ServiceUser;
+        _logger.LogWarning(
+            "The service user {User} cannot reach {Wanted} (a parent folder is closed to other users); the embedded cluster lives in {Fallback} instead",
+            user, wanted, fallback);
+        return fallback;
+    }
+
+    private static bool IsTraversableByOthers(string path)
+    {
+        for (var dir = new DirectoryInfo(path).Parent; dir is not null; dir = dir.Parent)
+        {
+            if (dir.Exists && (dir.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+                return false;
+        }
+        return true;
+    }
+
+    private async Task ChownAsync(string path, CancellationToken cancellationToken)
+    {
+        var result = await RunProcessAsync("chown", [_options.ServiceUser, path], cancellationToken);
+        if (result.ExitCode != 0)
+            throw new StartupException($"Could not give {path} to the user '{_options.ServiceUser}': {result.Output.Trim()}");
+    }
+
+    private Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        _asServiceUser
+            ? RunProcessAsync("runuser", ["-u", _options.ServiceUser, "--", program, .. arguments], cancellationToken)
+            : RunProcessAsync(program, arguments, cancellationToken);
+
+    private static async Task<ProcessResult> RunProcessAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            // The server must not sit in our folder's way, nor inherit a working directory it cannot enter.
+            WorkingDirectory = "/",
+        };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        using var process = Process.Start(info) ?? throw new StartupException($"Could not start {program}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return new ProcessResult(process.ExitCode, await stdout + await stderr);
+    }
+
+    private string ReadServerLog()
+    {
+        try
+        {
+            return File.Exists(ServerLogFile) ? File.ReadAllText(ServerLogFile) : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static string LastLines(string text) =>
+        string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed record ProcessResult(int ExitCode, string Output);
+}

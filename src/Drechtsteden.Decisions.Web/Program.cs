@@ -1,0 +1,24 @@
+using Drechtsteden.Decisions.Web;
+using Drechtsteden.Decisions.Web.Cli;
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Health;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync();
+    builder.Services.AddDecisionsHealth();
+
+    var app = builder.Build();
+    app.MapDecisionsHealth();
+
+    return await app.RunVerbOrServeAsync(args);
+}
+catch (StartupException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
+
+/// <summary>Entry point; public so the integration tests can host it.</summary>
+public partial class Program;

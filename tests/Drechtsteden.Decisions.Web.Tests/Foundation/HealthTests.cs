@@ -1,0 +1,53 @@
+using System.Net;
+using System.Text.Json;
+using Drechtsteden.Decisions.Web.Tests.Infrastructure;
+
+namespace Drechtsteden.Decisions.Web.Tests.Foundation;
+
+public sealed class HealthTests
+{
+    [Test]
+    public async Task Ready_is_green_on_a_migrated_database()
+    {
+        await using var app = new DecisionsAppFactory(await TestPostgres.CreateMigratedDatabaseAsync());
+        using var client = app.CreateClient();
+
+        using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Ready_says_which_migrations_are_missing()
+    {
+        await using var app = new DecisionsAppFactory(await TestPostgres.CreateEmptyDatabaseAsync());
+        using var client = app.CreateClient();
+
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(await DescriptionAsync(ready), Does.Contain("migration(s) are not applied").And.Contain("migrate"));
+    }
+
+    [Test]
+    public async Task Ready_says_the_database_cannot_be_reached_while_live_stays_green()
+    {
+        await using var app = new DecisionsAppFactory($"Host=127.0.0.1;Port={HostProcess.FreePort()};Username=x;Password=y;Database=z;Timeout=2");
+        using var client = app.CreateClient();
+
+        using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(await DescriptionAsync(ready), Does.Contain("Cannot use PostgreSQL at 127.0.0.1"));
+    }
+
+    private static async Task<string> DescriptionAsync(HttpResponseMessage response)
+    {
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("checks")[0].GetProperty("description").GetString() ?? "";
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using Drechtsteden.Decisions.Web.Tests.Infrastructure;
+
+namespace Drechtsteden.Decisions.Web.Tests.Foundation;
+
+/// <summary>The host as a user starts it: a separate process, no connection string, the embedded PostgreSQL.</summary>
+[NonParallelizable]
+public sealed class HostStartupTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private string _directory = "";
+
+    [SetUp]
+    public void NewFolder() => _directory = Path.Combine(Path.GetTempPath(), $"drechtsteden-host-{Guid.NewGuid():N}");
+
+    [TearDown]
+    public void RemoveFolder()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    [Test]
+    public async Task Without_a_connection_string_the_host_runs_on_its_own_cluster_and_stops_it_on_exit()
+    {
+        var environment = EmbeddedEnvironment();
+        await using (var host = HostProcess.Start(environment))
+        {
+            await host.WaitUntilReadyAsync(StartTimeout);
+            Assert.That(host.StandardOutput, Does.Contain($"running at {host.BaseAddress.ToString().TrimEnd('/')}"));
+            await host.StopAsync(TimeSpan.FromSeconds(60));
+            Assert.That(host.ExitCode, Is.Zero, host.StandardError);
+        }
+        Assert.That(PostmasterIsRunning(), Is.False, "the embedded server outlived the host");
+
+        // Started again on the same folder: the schema applied the first time is still there (no new cluster).
+        await using var again = HostProcess.Start(environment);
+        await again.WaitUntilReadyAsync(StartTimeout);
+        Assert.That(again.StandardOutput, Does.Not.Contain("Initialised a new embedded PostgreSQL cluster"));
+    }
+
+    [Test]
+    public async Task After_a_crash_the_next_start_recovers_the_left_over_server()
+    {
+        var environment = EmbeddedEnvironment();
+        await using (var host = HostProcess.Start(environment))
+        {
+            await host.WaitUntilReadyAsync(StartTimeout);
+            host.Crash();
+        }
+        Assert.That(PostmasterIsRunning(), Is.True, "a SIGKILLed host leaves its daemonized server behind");
+
+        await using var restarted = HostProcess.Start(environment);
+        await restarted.WaitUntilReadyAsync(StartTimeout);
+        Assert.That(restarted.StandardOutput, Does.Contain("left behind by an earlier run"));
+    }
+
+    [Test]
+    public async Task Missing_server_binaries_stop_the_host_with_one_clear_line()
+    {
+        var environment = EmbeddedEnvironment();
+        environment["Database__Embedded__BinDirectory"] = "/nonexistent/postgresql/bin";
+
+        await using var host = HostProcess.Start(environment);
+
+        Assert.That(await host.WaitForExitAsync(StartTimeout), Is.EqualTo(1));
+        var lines = host.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), host.StandardError);
+        Assert.That(lines[0], Does.Contain("apt-get install postgresql").And.Contain("ConnectionStrings__Decisions"));
+    }
+
+    [TestCase("Host=127.0.0.1;Port=1;Username=nobody;Password=x;Database=decisions", "Cannot use PostgreSQL at 127.0.0.1:1")]
+    [TestCase("Hots=127.0.0.1;Database=decisions", "is not a valid PostgreSQL connection string")]
+    public async Task A_bad_connection_string_gives_one_clear_line_not_a_stack_trace(string connectionString, string expected)
+    {
+        await using var host = HostProcess.Start(new Dictionary<string, string?> { ["ConnectionStrings__Decisions"] = connectionString }, "migrate");
+
+        Assert.That(await host.WaitForExitAsync(StartTimeout), Is.EqualTo(1));
+        var lines = host.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), host.StandardError);
+        Assert.That(lines[0], Does.Contain(expected).And.Not.Contain("Exception"));
+    }
+
+    [Test]
+    public async Task The_migrate_verb_applies_the_schema_and_exits()
+    {
+        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync();
+        await using var host = HostProcess.Start(new Dictionary<string, string?> { ["ConnectionStrings__Decisions"] = connectionString }, "migrate");
+
+        Assert.That(await host.WaitForExitAsync(StartTimeout), Is.Zero, host.StandardError);
+        Assert.That(host.StandardOutput, Does.Contain("Database is up to date."));
+        await using var db = TestPostgres.CreateContext(connectionString);
+        Assert.That(await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetPendingMigrationsAsync(db.Database), Is.Empty);
+    }
+
+    private Dictionary<string, string?> EmbeddedEnvironment() => new()
+    {
+        ["Database__Embedded__DataDirectory"] = _directory,
+    };
+
+    private bool PostmasterIsRunning()
+    {
+        var lockFile = Path.Combine(_directory, "pgdata", "postmaster.pid");
+        if (!File.Exists(lockFile))
+            return false;
+        var pid = int.Parse(File.ReadLines(lockFile).First(), System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Drechtsteden.Decisions.Web.Tests.Foundation;
+
+public sealed class MigrationTests
+{
+    [Test]
+    public async Task Migrations_apply_to_an_empty_database_and_leave_nothing_pending()
+    {
+        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync();
+        var services = new ServiceCollection()
+            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
+            .BuildServiceProvider();
+
+        await services.MigrateDatabaseAsync();
+
+        await using var db = TestPostgres.CreateContext(connectionString);
+        Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
+        Assert.That(await db.Database.GetAppliedMigrationsAsync(), Is.EquivalentTo(db.Database.GetMigrations()));
+        Assert.That(await TableExistsAsync(connectionString, "municipalities"), Is.True);
+    }
+
+    [Test]
+    public async Task Migrating_twice_changes_nothing()
+    {
+        var connectionString = await TestPostgres.CreateMigratedDatabaseAsync();
+        var services = new ServiceCollection()
+            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
+            .BuildServiceProvider();
+
+        await services.MigrateDatabaseAsync();
+
+        await using var db = TestPostgres.CreateContext(connectionString);
+        Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
+    }
+
+    [Test]
+    public void The_model_has_no_changes_that_lack_a_migration()
+    {
+        using var db = TestPostgres.CreateContext("Host=127.0.0.1");
+        Assert.That(db.Database.HasPendingModelChanges(), Is.False,
+            "The EF model differs from the last migration: run 'dotnet ef migrations add <Name> --project src/Drechtsteden.Decisions.Web --output-dir Data/Migrations'.");
+    }
+
+    private static async Task<bool> TableExistsAsync(string connectionString, string table)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+}
