@@ -1,0 +1,70 @@
+using Drechtsteden.Decisions.Agenda;
+
+namespace Drechtsteden.Decisions.Processes;
+
+/// <summary>The regional concept on the agenda of one participating college.</summary>
+public sealed class AgendaItem
+{
+    private readonly List<Decision> _decisions = [];
+
+    private AgendaItem()
+    {
+        MunicipalityCode = "";
+        State = "";
+    }
+
+    internal AgendaItem(Guid processId, string municipalityCode, string initialState)
+    {
+        Id = Guid.CreateVersion7();
+        ProcessId = processId;
+        MunicipalityCode = municipalityCode;
+        State = initialState;
+    }
+
+    public Guid Id { get; private set; }
+
+    public Guid ProcessId { get; private set; }
+
+    public string MunicipalityCode { get; private set; }
+
+    /// <summary>The item's state in its workflow definition (e.g. Unscheduled, Scheduled, Deferred, Decided).</summary>
+    public string State { get; private set; }
+
+    public Guid? MeetingId { get; private set; }
+
+    /// <summary>When the meeting the item is scheduled on starts (kept in step when the meeting moves).</summary>
+    public DateTimeOffset? MeetingStartsAt { get; private set; }
+
+    public IReadOnlyList<Decision> Decisions => _decisions;
+
+    public Decision? LatestDecision => _decisions.Count == 0 ? null : _decisions.MaxBy(d => d.Sequence);
+
+    internal void SetState(string state) => State = state;
+
+    internal void AssignMeeting(Meeting meeting)
+    {
+        MeetingId = meeting.Id;
+        MeetingStartsAt = meeting.StartsAt;
+    }
+
+    internal void ClearMeeting()
+    {
+        MeetingId = null;
+        MeetingStartsAt = null;
+    }
+
+    /// <summary>The calendar moved the meeting this item is on.</summary>
+    public void FollowMeeting(Meeting meeting)
+    {
+        if (MeetingId == meeting.Id)
+            MeetingStartsAt = meeting.StartsAt;
+    }
+
+    internal Decision AddDecision(int conceptVersion, DecisionOutcome outcome, string? text, DateOnly decidedOn, string? reason, bool textMatchesConcept,
+        DateTimeOffset now, string recordedBy)
+    {
+        var decision = new Decision(Id, _decisions.Count + 1, conceptVersion, outcome, text, decidedOn, reason, MeetingId, textMatchesConcept, now, recordedBy);
+        _decisions.Add(decision);
+        return decision;
+    }
+}

@@ -1,0 +1,177 @@
+using Drechtsteden.Decisions.Time;
+
+namespace Drechtsteden.Decisions.Processes;
+
+/// <summary>
+/// A regional decision process: one concept, put before several colleges, to be decided identically before one
+/// deadline. The aggregate: its concept versions, its agenda items (one per college) and their decisions change only
+/// through <see cref="DecisionWorkflow"/>, which runs the workflow definition the process is pinned to.
+/// </summary>
+public sealed class DecisionProcess
+{
+    private readonly List<ConceptVersion> _concepts = [];
+    private readonly List<AgendaItem> _items = [];
+    private readonly List<DeadlineChange> _deadlineChanges = [];
+
+    private DecisionProcess()
+    {
+        DefinitionId = "";
+        RegionCode = "";
+        Title = "";
+        Reference = "";
+        State = "";
+        CreatedBy = "";
+    }
+
+    internal DecisionProcess(Guid id, string definitionId, int definitionVersion, string regionCode, string title, string reference,
+        Deadline deadline, DateOnly? synchronizationWindowStart, string initialState, DateTimeOffset now, string createdBy)
+    {
+        Id = id;
+        DefinitionId = definitionId;
+        DefinitionVersion = definitionVersion;
+        RegionCode = regionCode;
+        Title = title;
+        Reference = reference;
+        DeadlineAt = deadline.Instant;
+        DeadlineDate = deadline.Date;
+        SynchronizationWindowStart = synchronizationWindowStart;
+        State = initialState;
+        CreatedAt = now;
+        UpdatedAt = now;
+        CreatedBy = createdBy;
+    }
+
+    public Guid Id { get; private set; }
+
+    /// <summary>The workflow definition and version this process is pinned to for its whole life.</summary>
+    public string DefinitionId { get; private set; }
+
+    public int DefinitionVersion { get; private set; }
+
+    public string RegionCode { get; private set; }
+
+    public string Title { get; private set; }
+
+    /// <summary>Zaaknummer, e.g. 2023-0080716.</summary>
+    public string Reference { get; private set; }
+
+    public string State { get; private set; }
+
+    public DateTimeOffset DeadlineAt { get; private set; }
+
+    public DateOnly? DeadlineDate { get; private set; }
+
+    /// <summary>Earliest date on which colleges should decide; a meeting before it is accepted with a warning.</summary>
+    public DateOnly? SynchronizationWindowStart { get; private set; }
+
+    /// <summary>The instant at which all councils are informed at once; decisions are embargoed until then.</summary>
+    public DateTimeOffset? PublicationAt { get; private set; }
+
+    public string? CancellationReason { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public string CreatedBy { get; private set; }
+
+    /// <summary>Every command touches it, so the row changes (and its concurrency token with it) with any change to the process.</summary>
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public IReadOnlyList<ConceptVersion> Concepts => _concepts;
+
+    public IReadOnlyList<AgendaItem> Items => _items;
+
+    public IReadOnlyList<DeadlineChange> DeadlineChanges => _deadlineChanges;
+
+    public Deadline Deadline => Deadline.FromStored(DeadlineAt, DeadlineDate);
+
+    public ConceptVersion CurrentConcept => _concepts.MaxBy(c => c.Number) ?? throw new InvalidOperationException("A process always has a concept.");
+
+    public AgendaItem Item(string municipalityCode) =>
+        _items.FirstOrDefault(i => i.MunicipalityCode == municipalityCode)
+        ?? throw DomainException.NotFound("item-not-found", $"Municipality {municipalityCode} does not take part in this process.");
+
+    public ConceptVersion? Concept(int number) => _concepts.FirstOrDefault(c => c.Number == number);
+
+    /// <summary>Gelijkluidend: adopted, on the current concept version, with the concept's text (whitespace normalized).</summary>
+    public bool IsIdentical(AgendaItem item) =>
+        item.LatestDecision is { IsAdoption: true, TextMatchesConcept: true } d && d.ConceptVersion == CurrentConcept.Number;
+
+    /// <summary>Decided on the current version, but not identically: rejected, or adopted with another text.</summary>
+    public bool IsDiverged(AgendaItem item) =>
+        item.LatestDecision is { } d && d.Outcome != DecisionOutcome.Deferred && d.ConceptVersion == CurrentConcept.Number && !IsIdentical(item);
+
+    /// <summary>The item's latest decision was taken on a concept version that has since been revised.</summary>
+    public bool IsDecidedOnOlderVersion(AgendaItem item) =>
+        item.LatestDecision is { } d && d.Outcome != DecisionOutcome.Deferred && d.ConceptVersion < CurrentConcept.Number;
+
+    /// <summary>Word diff of the item's latest adopted text against the concept version it was decided on.</summary>
+    public IReadOnlyList<DiffSegment>? DiffOf(AgendaItem item) =>
+        item.LatestDecision is { IsAdoption: true, TextMatchesConcept: false, Text: { } text } d && Concept(d.ConceptVersion) is { } concept
+            ? TextComparison.WordDiff(concept.Text, text)
+            : null;
+
+    internal void SetState(string state) => State = state;
+
+    internal void Touch(DateTimeOffset now) => UpdatedAt = now;
+
+    internal void AddItem(AgendaItem item) => _items.Add(item);
+
+    internal ConceptVersion AddConcept(string text, string? documentUrl, string? note, DateTimeOffset now, string createdBy)
+    {
+        var version = new ConceptVersion(Id, _concepts.Count + 1, text, documentUrl, note, now, createdBy);
+        _concepts.Add(version);
+        return version;
+    }
+
+    internal void ChangeDeadline(Deadline deadline, string reason, DateTimeOffset now, string changedBy)
+    {
+        _deadlineChanges.Add(new DeadlineChange(Id, DeadlineAt, DeadlineDate, deadline.Instant, deadline.Date, reason, now, changedBy));
+        DeadlineAt = deadline.Instant;
+        DeadlineDate = deadline.Date;
+    }
+
+    internal void SetPublication(DateTimeOffset at) => PublicationAt = at;
+
+    internal void SetCancellation(string reason) => CancellationReason = reason;
+}
+
+/// <summary>A deadline extension: old and new deadline, why, when and by whom.</summary>
+public sealed class DeadlineChange
+{
+    private DeadlineChange()
+    {
+        Reason = "";
+        ChangedBy = "";
+    }
+
+    internal DeadlineChange(Guid processId, DateTimeOffset oldAt, DateOnly? oldDate, DateTimeOffset newAt, DateOnly? newDate, string reason, DateTimeOffset changedAt, string changedBy)
+    {
+        Id = Guid.CreateVersion7(changedAt);
+        ProcessId = processId;
+        OldDeadlineAt = oldAt;
+        OldDeadlineDate = oldDate;
+        NewDeadlineAt = newAt;
+        NewDeadlineDate = newDate;
+        Reason = reason;
+        ChangedAt = changedAt;
+        ChangedBy = changedBy;
+    }
+
+    public Guid Id { get; private set; }
+
+    public Guid ProcessId { get; private set; }
+
+    public DateTimeOffset OldDeadlineAt { get; private set; }
+
+    public DateOnly? OldDeadlineDate { get; private set; }
+
+    public DateTimeOffset NewDeadlineAt { get; private set; }
+
+    public DateOnly? NewDeadlineDate { get; private set; }
+
+    public string Reason { get; private set; }
+
+    public DateTimeOffset ChangedAt { get; private set; }
+
+    public string ChangedBy { get; private set; }
+}

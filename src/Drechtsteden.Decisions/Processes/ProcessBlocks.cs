@@ -1,0 +1,118 @@
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Workflows;
+
+namespace Drechtsteden.Decisions.Processes;
+
+/// <summary>
+/// The named guards, actions, timer anchors and notifications that workflow definitions for regional decision
+/// processes may use. This is the only place where the engine meets the rules of PRODUCT.md.
+/// </summary>
+public static class ProcessBlocks
+{
+    public static WorkflowBlocks<ProcessContext> Create() => new WorkflowBlocks<ProcessContext>()
+        // who
+        .Guard("OwnMunicipality", c =>
+            c.Actor.Role is Role.Secretary or Role.College && !c.Actor.ActsFor(c.RequiredItem.MunicipalityCode)
+                ? new GuardFailure("other-municipality", $"You act for {c.Actor.MunicipalityCode ?? "no municipality"}, not for {c.RequiredItem.MunicipalityCode}.", DomainErrorKind.Forbidden)
+                : null)
+        // scheduling
+        .Guard("MeetingOfThisCollege", c => c.Meeting switch
+        {
+            null => new GuardFailure("meeting-required", "Choose one of the college's meetings.", DomainErrorKind.Invalid),
+            { } m when m.MunicipalityCode != c.RequiredItem.MunicipalityCode =>
+                new GuardFailure("meeting-other-college", $"That meeting belongs to {m.MunicipalityCode}, not to {c.RequiredItem.MunicipalityCode}.", DomainErrorKind.Invalid),
+            { IsCancelled: true } => new GuardFailure("meeting-cancelled", "That meeting has been cancelled."),
+            _ => null,
+        })
+        .Guard("MeetingNotInPast", c => c.Meeting is { } m && m.StartsAt <= c.Now
+            ? new GuardFailure("meeting-in-past", $"The meeting of {m.Date:yyyy-MM-dd} has already started; choose a coming meeting.")
+            : null)
+        .Guard("MeetingBeforeDeadline", c => c.Meeting is { } m && m.StartsAt >= c.Process.DeadlineAt
+            ? new GuardFailure("meeting-after-deadline", $"The meeting of {m.Date:yyyy-MM-dd} is after the deadline ({c.Process.Deadline}).")
+            : null)
+        // deciding
+        .Guard("MeetingHasTakenPlace", c => c.RequiredItem.MeetingStartsAt is not { } startsAt || Amsterdam.DateOf(c.Now) < Amsterdam.DateOf(startsAt)
+            ? new GuardFailure("meeting-not-held", "A decision can be recorded once the meeting date has come.")
+            : null)
+        .Guard("DecisionInputComplete", CheckDecisionInput)
+        // process rules
+        .Guard("AllItemsIdentical", c => c.Process.Items.All(c.Process.IsIdentical) ? null : NotYet("not-all-identical"))
+        .Guard("AllItemsDecided", c => c.Process.Items.All(i => i.LatestDecision is { Outcome: not DecisionOutcome.Deferred } d && d.ConceptVersion == c.Process.CurrentConcept.Number)
+            ? null : NotYet("not-all-decided"))
+        .Guard("AnyItemDiverged", c => c.Process.Items.Any(c.Process.IsDiverged) ? null : NotYet("none-diverged"))
+        .Guard("NoItemDiverged", c => c.Process.Items.Any(c.Process.IsDiverged) ? NotYet("some-diverged") : null)
+        .Guard("DecidedOnOlderVersion", c => c.Process.IsDecidedOnOlderVersion(c.RequiredItem) ? null : NotYet("decided-on-current"))
+        .Guard("DeadlineHasPassed", c => c.Process.Deadline.HasPassed(c.Now) ? null : new GuardFailure("deadline-not-passed", "The deadline has not passed yet."))
+        .Guard("ReasonGiven", c => string.IsNullOrWhiteSpace(c.Reason)
+            ? new GuardFailure("reason-required", "Give a reason.", DomainErrorKind.Invalid)
+            : null)
+        .Guard("ConceptTextGiven", c => string.IsNullOrWhiteSpace(c.ConceptText)
+            ? new GuardFailure("concept-text-required", "The concept needs a decision text.", DomainErrorKind.Invalid)
+            : null)
+        .Guard("NewDeadlineIsLater", c => c.NewDeadline is not { } d || d.Instant <= c.Process.DeadlineAt || d.Instant <= c.Now
+            ? new GuardFailure("deadline-not-later", $"The new deadline must be later than the current one ({c.Process.Deadline}) and in the future.", DomainErrorKind.Invalid)
+            : null)
+        .Guard("PublicationIsNow", c => c.PublicationAt is { } at && at > c.Now ? NotYet("publication-later") : null)
+        .Guard("PublicationIsLater", c => c.PublicationAt is { } at && at > c.Now ? null : NotYet("publication-now"))
+        .Guard("PublicationIsDue", c => c.Process.PublicationAt is { } at && at <= c.Now ? null : NotYet("publication-not-due"))
+        // actions
+        .Action("AssignMeeting", c => c.RequiredItem.AssignMeeting(c.Meeting!))
+        .Action("WarnOutsideSynchronizationWindow", c =>
+        {
+            if (c.Process.SynchronizationWindowStart is { } start && c.Meeting is { } m && m.Date < start)
+                c.Warnings.Add($"The meeting of {m.Date:yyyy-MM-dd} is before the synchronization window, which starts {start:yyyy-MM-dd}.");
+        })
+        .Action("RecordDecision", RecordDecision)
+        .Action("ClearMeeting", c => c.RequiredItem.ClearMeeting())
+        .Action("AddConceptVersion", c => c.Process.AddConcept(TextComparison.Normalize(c.ConceptText), c.DocumentUrl, c.Reason, c.Now, c.Actor.UserId))
+        .Action("ChangeDeadline", c => c.Process.ChangeDeadline(c.NewDeadline!, c.Reason!.Trim(), c.Now, c.Actor.UserId))
+        .Action("SetPublication", c => c.Process.SetPublication(c.PublicationAt is { } at && at > c.Now ? at : c.Now))
+        .Action("RecordCancellation", c => c.Process.SetCancellation(c.Reason!.Trim()))
+        // timers
+        .Anchor("deadline")
+        .Anchor("meeting")
+        .Anchor("publication")
+        .Notification("schedule-reminder")
+        .Notification("decision-reminder")
+        .Notification("deadline-escalation")
+        .Notification("no-meeting-left");
+
+    private static GuardFailure NotYet(string code) => new(code, code);
+
+    private static GuardFailure? CheckDecisionInput(ProcessContext c)
+    {
+        var input = c.Decision;
+        if (input is null)
+            return new GuardFailure("decision-required", "Say what the college decided.", DomainErrorKind.Invalid);
+        if (c.Process.Concept(input.ConceptVersion) is null)
+            return new GuardFailure("concept-version-unknown", $"Concept version {input.ConceptVersion} does not exist; the current version is {c.Process.CurrentConcept.Number}.", DomainErrorKind.Invalid);
+        if (input.Outcome == DecisionOutcome.AdoptedWithAmendments && string.IsNullOrWhiteSpace(input.Text))
+            return new GuardFailure("adopted-text-required", "Adopted with amendments needs the adopted text.", DomainErrorKind.Invalid);
+        if (input.Outcome == DecisionOutcome.Deferred && string.IsNullOrWhiteSpace(input.Reason))
+            return new GuardFailure("deferral-reason-required", "A deferral needs a reason.", DomainErrorKind.Invalid);
+        if (input.Outcome == DecisionOutcome.Adopted && input.Text is { } text && !TextComparison.AreIdentical(text, c.Process.Concept(input.ConceptVersion)!.Text))
+            return new GuardFailure("adopted-text-differs", "The text differs from the concept: record the outcome AdoptedWithAmendments.", DomainErrorKind.Invalid);
+        var today = Amsterdam.DateOf(c.Now);
+        if (input.DecidedOn is { } date && date > today)
+            return new GuardFailure("decision-date-in-future", $"The decision date {date:yyyy-MM-dd} lies in the future.", DomainErrorKind.Invalid);
+        if (input.DecidedOn is { } d && c.RequiredItem.MeetingStartsAt is { } startsAt && d < Amsterdam.DateOf(startsAt))
+            return new GuardFailure("decision-before-meeting", $"The decision date {d:yyyy-MM-dd} lies before the meeting ({Amsterdam.DateOf(startsAt):yyyy-MM-dd}).", DomainErrorKind.Invalid);
+        return null;
+    }
+
+    private static void RecordDecision(ProcessContext c)
+    {
+        var input = c.Decision!;
+        var item = c.RequiredItem;
+        var concept = c.Process.Concept(input.ConceptVersion)!;
+        var text = input.Outcome switch
+        {
+            DecisionOutcome.Adopted => concept.Text,
+            DecisionOutcome.AdoptedWithAmendments => input.Text!.Trim(),
+            _ => null,
+        };
+        var decidedOn = input.DecidedOn ?? (item.MeetingStartsAt is { } startsAt ? Amsterdam.DateOf(startsAt) : Amsterdam.DateOf(c.Now));
+        var reason = string.IsNullOrWhiteSpace(input.Reason) ? null : input.Reason.Trim();
+        item.AddDecision(concept.Number, input.Outcome, text, decidedOn, reason, text is not null && TextComparison.AreIdentical(text, concept.Text), c.Now, c.Actor.UserId);
+    }
+}

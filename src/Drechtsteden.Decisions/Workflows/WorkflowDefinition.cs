@@ -1,0 +1,150 @@
+using System.Text.Json.Serialization;
+
+namespace Drechtsteden.Decisions.Workflows;
+
+/// <summary>
+/// A versioned workflow definition as read from <c>workflows/*.workflow.json</c>. Field names follow Elsa's where they
+/// mean the same (<c>definitionId</c>, <c>version</c>, <c>name</c>, <c>description</c>). The format is documented in
+/// workflows/README.md and checked by workflows/workflow.schema.json.
+/// </summary>
+public sealed record WorkflowDefinition
+{
+    public required string DefinitionId { get; init; }
+
+    public required int Version { get; init; }
+
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>The regional process: one per concept.</summary>
+    public required MachineDefinition Process { get; init; }
+
+    /// <summary>The agenda item: one per participating college.</summary>
+    public required MachineDefinition Item { get; init; }
+
+    public IReadOnlyList<TimerDefinition> Timers { get; init; } = [];
+
+    public required CompletionDefinition Completion { get; init; }
+
+    /// <summary>SHA-256 of the file's bytes, set by the parser; a changed file with an unchanged version is refused.</summary>
+    [JsonIgnore]
+    public string ContentHash { get; init; } = "";
+
+    /// <summary>The original JSON text, stored with the version so running processes keep their definition.</summary>
+    [JsonIgnore]
+    public string Json { get; init; } = "";
+
+    public MachineDefinition Machine(MachineKind kind) => kind == MachineKind.Process ? Process : Item;
+}
+
+public enum MachineKind
+{
+    Process,
+    Item,
+}
+
+public sealed record MachineDefinition
+{
+    public required string InitialState { get; init; }
+
+    public required IReadOnlyList<StateDefinition> States { get; init; }
+
+    public required IReadOnlyList<TransitionDefinition> Transitions { get; init; }
+
+    public StateDefinition? State(string name) => States.FirstOrDefault(s => s.Name == name);
+
+    public bool IsFinal(string state) => State(state)?.Final ?? false;
+}
+
+public sealed record StateDefinition
+{
+    public required string Name { get; init; }
+
+    /// <summary>What the Dutch UI shows.</summary>
+    public string? DisplayName { get; init; }
+
+    public string? Description { get; init; }
+
+    public bool Final { get; init; }
+}
+
+/// <summary>
+/// A transition. A named trigger is fired by a command of one of <see cref="Roles"/>; an automatic one (no trigger)
+/// is taken by the engine after every command as soon as its guards hold. Without <see cref="To"/> the state stays.
+/// </summary>
+public sealed record TransitionDefinition
+{
+    public string? Trigger { get; init; }
+
+    public bool Automatic { get; init; }
+
+    public required IReadOnlyList<string> From { get; init; }
+
+    public string? To { get; init; }
+
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    public IReadOnlyList<string> Guards { get; init; } = [];
+
+    public IReadOnlyList<string> Actions { get; init; } = [];
+
+    public string? Description { get; init; }
+
+    public string TargetFrom(string from) => To ?? from;
+}
+
+/// <summary>The rule that says the process is complete, and the state it then takes.</summary>
+public sealed record CompletionDefinition
+{
+    /// <summary>A named guard over the process, e.g. AllItemsIdentical.</summary>
+    public required string Rule { get; init; }
+
+    public required string State { get; init; }
+
+    /// <summary>States from which completion is checked after every command.</summary>
+    public required IReadOnlyList<string> From { get; init; }
+}
+
+/// <summary>
+/// A timer: due at an anchor instant (the deadline, the item's meeting, …) plus offsets in days, optionally at a
+/// time of day in Amsterdam and moved to a working day. It applies only while the process and item are in the listed
+/// states; when it fires it either fires a trigger or notifies the recipient role.
+/// </summary>
+public sealed record TimerDefinition
+{
+    public required string Id { get; init; }
+
+    public required MachineKind Scope { get; init; }
+
+    /// <summary>A named anchor: deadline, meeting, publication.</summary>
+    public required string RelativeTo { get; init; }
+
+    /// <summary>Days before (negative) or after (positive) the anchor; one timer instance per offset.</summary>
+    public IReadOnlyList<int> OffsetDays { get; init; } = [0];
+
+    /// <summary>Local time in Amsterdam; without it the timer is due at the anchor's exact instant plus the offset.</summary>
+    public TimeOnly? TimeOfDay { get; init; }
+
+    public Time.WorkingDayRule WorkingDays { get; init; } = Time.WorkingDayRule.None;
+
+    /// <summary>Who is told: a role, or none for a timer that only fires a trigger.</summary>
+    public Role? Recipient { get; init; }
+
+    public TimerStates ActiveIn { get; init; } = new();
+
+    /// <summary>A trigger (on the timer's scope machine) fired when the timer is due.</summary>
+    public string? Trigger { get; init; }
+
+    /// <summary>A message template named in code, e.g. schedule-reminder.</summary>
+    public string? Notification { get; init; }
+
+    public string? Description { get; init; }
+}
+
+public sealed record TimerStates
+{
+    public IReadOnlyList<string> Process { get; init; } = [];
+
+    public IReadOnlyList<string> Item { get; init; } = [];
+}
