@@ -2,12 +2,16 @@ using Drechtsteden.Decisions.Web;
 using Drechtsteden.Decisions.Web.Cli;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
+using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Web.Workflows;
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
     await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync();
     builder.Services.AddDecisionsHealth();
+    builder.Services.AddWorkflows(builder.Configuration);
+    builder.Services.AddScoped<ProcessCommands>();
 
     var app = builder.Build();
     app.MapDecisionsHealth();

@@ -1,3 +1,5 @@
+using Drechtsteden.Decisions.Agenda;
+using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,6 +10,20 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
     public DbSet<Region> Regions => Set<Region>();
 
     public DbSet<Municipality> Municipalities => Set<Municipality>();
+
+    public DbSet<Meeting> Meetings => Set<Meeting>();
+
+    public DbSet<DecisionProcess> Processes => Set<DecisionProcess>();
+
+    public DbSet<AgendaItem> AgendaItems => Set<AgendaItem>();
+
+    public DbSet<StoredWorkflowDefinition> WorkflowDefinitions => Set<StoredWorkflowDefinition>();
+
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+
+    /// <summary>A process with everything a command or a page needs: concepts, items, decisions, deadline history.</summary>
+    public IQueryable<DecisionProcess> ProcessAggregates =>
+        Processes.Include(p => p.Concepts).Include(p => p.Items).ThenInclude(i => i.Decisions).Include(p => p.DeadlineChanges).AsSplitQuery();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DecisionsDbContext).Assembly);

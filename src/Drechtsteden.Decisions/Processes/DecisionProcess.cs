@@ -73,8 +73,10 @@ public sealed class DecisionProcess
 
     public string CreatedBy { get; private set; }
 
-    /// <summary>Every command touches it, so the row changes (and its concurrency token with it) with any change to the process.</summary>
     public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>Counts the commands applied; every command raises it, so the process row (and its ETag) changes with any change to the process.</summary>
+    public int Revision { get; private set; }
 
     public IReadOnlyList<ConceptVersion> Concepts => _concepts;
 
@@ -112,7 +114,11 @@ public sealed class DecisionProcess
 
     internal void SetState(string state) => State = state;
 
-    internal void Touch(DateTimeOffset now) => UpdatedAt = now;
+    internal void Touch(DateTimeOffset now)
+    {
+        UpdatedAt = now;
+        Revision++;
+    }
 
     internal void AddItem(AgendaItem item) => _items.Add(item);
 
@@ -132,7 +138,7 @@ public sealed class DecisionProcess
 
     internal void SetPublication(DateTimeOffset at) => PublicationAt = at;
 
-    internal void SetCancellation(string reason) => CancellationReason = reason;
+    internal void SetCancellation(string? reason) => CancellationReason = reason;
 }
 
 /// <summary>A deadline extension: old and new deadline, why, when and by whom.</summary>

@@ -65,9 +65,11 @@ public static class ProcessBlocks
         .Action("RecordDecision", RecordDecision)
         .Action("ClearMeeting", c => c.RequiredItem.ClearMeeting())
         .Action("AddConceptVersion", c => c.Process.AddConcept(TextComparison.Normalize(c.ConceptText), c.DocumentUrl, c.Reason, c.Now, c.Actor.UserId))
-        .Action("ChangeDeadline", c => c.Process.ChangeDeadline(c.NewDeadline!, c.Reason!.Trim(), c.Now, c.Actor.UserId))
+        // Actions take what a definition's guards may not have checked: a definition without ReasonGiven still works.
+        .Action("ChangeDeadline", c => c.Process.ChangeDeadline(
+            c.NewDeadline ?? throw DomainException.Invalid("deadline-required", "Give the new deadline.", "deadline"), c.Reason?.Trim() ?? "", c.Now, c.Actor.UserId))
         .Action("SetPublication", c => c.Process.SetPublication(c.PublicationAt is { } at && at > c.Now ? at : c.Now))
-        .Action("RecordCancellation", c => c.Process.SetCancellation(c.Reason!.Trim()))
+        .Action("RecordCancellation", c => c.Process.SetCancellation(string.IsNullOrWhiteSpace(c.Reason) ? null : c.Reason.Trim()))
         // timers
         .Anchor("deadline")
         .Anchor("meeting")

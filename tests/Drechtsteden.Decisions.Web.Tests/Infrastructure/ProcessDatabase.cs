@@ -1,0 +1,118 @@
+using Drechtsteden.Decisions.Agenda;
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Regions;
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Web.Workflows;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Drechtsteden.Decisions.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The host's persistence and command services on a fresh migrated database of their own, with the Drechtsteden
+/// region, the shipped workflow definitions and a fake clock.
+/// </summary>
+public sealed class ProcessDatabase : IAsyncDisposable
+{
+    public static readonly string[] Codes = ["GM0482", "GM0505", "GM0523", "GM0531", "GM0590", "GM0610", "GM0642"];
+    public static readonly Actor Coordinator = new("coordinator", "Regiecoördinator", Role.Coordinator);
+
+    private readonly ServiceProvider _services;
+
+    private ProcessDatabase(ServiceProvider services, string connectionString, FakeTimeProvider clock)
+    {
+        _services = services;
+        ConnectionString = connectionString;
+        Clock = clock;
+    }
+
+    public string ConnectionString { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public static async Task<ProcessDatabase> CreateAsync(string? workflowDirectory = null, string? connectionString = null)
+    {
+        connectionString ??= await TestPostgres.CreateMigratedDatabaseAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2024, 8, 1, 8, 0, 0, TimeSpan.Zero));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Workflows:Directory"] = workflowDirectory ?? Path.Combine(AppContext.BaseDirectory, "workflows"),
+        }).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(clock)
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
+            .AddWorkflows(configuration)
+            .AddScoped<ProcessCommands>()
+            .BuildServiceProvider();
+        var database = new ProcessDatabase(services, connectionString, clock);
+        await database.SeedRegionAsync();
+        return database;
+    }
+
+    public static Actor Secretary(string code) => new($"secretary-{code}", $"Secretaris {code}", Role.Secretary, code);
+
+    public static Actor College(string code) => new($"college-{code}", $"College {code}", Role.College, code);
+
+    /// <summary>Runs work in its own DI scope (its own DbContext), as one request would.</summary>
+    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    public Task<CommandResponse> StartAsync(string? idempotencyKey = null, string? definitionId = null) =>
+        InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().StartAsync(
+            new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", "2023-0080716",
+                "Het college besluit in te stemmen met de doorontwikkeling.", Deadline.EndOfDay(new DateOnly(2024, 9, 10)), Codes, DefinitionId: definitionId),
+            "drechtsteden", Coordinator, new CommandKey(idempotencyKey, "start", "drechtsteden")));
+
+    public async Task<Meeting> AddMeetingAsync(string code, DateOnly date)
+    {
+        var meeting = new Meeting(Guid.NewGuid(), code, Amsterdam.At(date, new TimeOnly(10, 0)));
+        await InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<DecisionsDbContext>();
+            db.Meetings.Add(meeting);
+            return await db.SaveChangesAsync();
+        });
+        return meeting;
+    }
+
+    public Task<CommandResponse> ScheduleAsync(Guid processId, string code, Guid meetingId, string? idempotencyKey = null, uint? ifMatch = null) =>
+        InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(processId, Secretary(code),
+            new CommandKey(idempotencyKey, "schedule", new { processId, code, meetingId }), ifMatch,
+            async (process, now) =>
+            {
+                var meeting = await sp.GetRequiredService<DecisionsDbContext>().Meetings.FindAsync(meetingId);
+                return sp.GetRequiredService<DecisionWorkflow>().Schedule(process, code, meeting, Secretary(code), now);
+            }));
+
+    public Task<CommandResponse> DecideAsync(Guid processId, string code, DecisionInput input, string? idempotencyKey = null) =>
+        InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(processId, College(code),
+            new CommandKey(idempotencyKey, "decide", new { processId, code, input }), null,
+            (process, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().RecordDecision(process, code, input, College(code), now))));
+
+    public Task<DecisionProcess> LoadAsync(Guid processId) =>
+        InScopeAsync(sp => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
+            sp.GetRequiredService<DecisionsDbContext>().ProcessAggregates, p => p.Id == processId));
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    private Task<int> SeedRegionAsync() => InScopeAsync(sp =>
+    {
+        var db = sp.GetRequiredService<DecisionsDbContext>();
+        if (db.Regions.Any())
+            return Task.FromResult(0);
+        string[] names = ["Alblasserdam", "Dordrecht", "Hardinxveld-Giessendam", "Hendrik-Ido-Ambacht", "Papendrecht", "Sliedrecht", "Zwijndrecht"];
+        db.Municipalities.AddRange(Codes.Zip(names, (code, name) => new Municipality(code, name)));
+        db.Regions.Add(new Region("drechtsteden", "Drechtsteden", Codes));
+        return db.SaveChangesAsync();
+    });
+}
