@@ -1,4 +1,6 @@
 using Drechtsteden.Decisions.Web;
+using Drechtsteden.Decisions.Web.Agenda;
+using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Cli;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
@@ -11,10 +13,14 @@ try
     await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync();
     builder.Services.AddDecisionsHealth();
     builder.Services.AddWorkflows(builder.Configuration);
+    builder.Services.AddAuditTrail(builder.Configuration);
     builder.Services.AddScoped<ProcessCommands>();
+    builder.Services.AddScoped<MeetingCommands>();
 
     var app = builder.Build();
+    app.UseAuditRequestContext();
     app.MapDecisionsHealth();
+    app.MapAuditEndpoints();
 
     return await app.RunVerbOrServeAsync(args);
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 
 namespace Drechtsteden.Decisions.Web.Cli;
@@ -10,12 +12,17 @@ public static class CommandLine
     public static readonly IReadOnlyDictionary<string, string> Verbs = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["migrate"] = "apply the database migrations and exit",
+        ["verify-audit"] = "verify every audit chain against its hashes and the checkpoints; exit 0 when valid, 3 when not",
+        ["export-audit"] = "export-audit <processId> [--format json|csv] [--out file]: a process's audit trail as ZGW AuditTrail objects",
     };
+
+    /// <summary>Exit code of verify-audit when the audit trail does not hold.</summary>
+    public const int AuditBroken = 3;
 
     public static async Task<int> RunVerbOrServeAsync(this WebApplication app, string[] args)
     {
-        var verb = args.FirstOrDefault(a => !a.StartsWith('-') && !a.Contains('=', StringComparison.Ordinal));
-        switch (verb)
+        var positional = Positional(args);
+        switch (positional.FirstOrDefault())
         {
             case null:
                 var startup = app.Services.GetRequiredService<DatabaseStartup>();
@@ -32,10 +39,81 @@ public static class CommandLine
                 await app.Services.MigrateDatabaseAsync();
                 Console.WriteLine("Database is up to date.");
                 return 0;
+            case "verify-audit":
+                return await VerifyAuditAsync(app.Services);
+            case "export-audit":
+                return await ExportAuditAsync(app.Services, positional.ElementAtOrDefault(1), Option(args, "--format") ?? "json", Option(args, "--out"));
             default:
                 await Console.Error.WriteLineAsync(
-                    $"Unknown verb '{verb}'. Verbs: {string.Join("; ", Verbs.Select(v => $"{v.Key} ({v.Value})"))}.");
+                    $"Unknown verb '{positional[0]}'. Verbs: {string.Join("; ", Verbs.Select(v => $"{v.Key} ({v.Value})"))}.");
                 return 2;
         }
+    }
+
+    /// <summary>Who acts when a person runs a verb on the server: recorded in the audit trail as such.</summary>
+    public static Actor CommandLineActor => new($"cli:{Environment.UserName}", $"Command line ({Environment.UserName})", Role.Auditor);
+
+    private static async Task<int> VerifyAuditAsync(IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<AuditVerifier>().VerifyAsync();
+        if (result.Valid)
+        {
+            Console.WriteLine($"Audit trail valid: {result.EntriesChecked} entries in {result.ChainsChecked} chains checked, {result.CheckpointsChecked} checkpoint heads compared.");
+            return 0;
+        }
+        var broken = result.FirstBroken!;
+        Console.WriteLine($"Audit trail NOT valid: chain {broken.ChainId}, entry {broken.Sequence}{(broken.EntryId is { } id ? $" (row {id})" : "")}: {broken.Reason}. {result.EntriesChecked} entries checked.");
+        return AuditBroken;
+    }
+
+    private static async Task<int> ExportAuditAsync(IServiceProvider services, string? process, string format, string? outFile)
+    {
+        if (!Guid.TryParse(process, out var processId) || format is not ("json" or "csv"))
+        {
+            await Console.Error.WriteLineAsync("Usage: export-audit <processId> [--format json|csv] [--out file]");
+            return 2;
+        }
+        await using var scope = services.CreateAsyncScope();
+        var export = scope.ServiceProvider.GetRequiredService<AuditExport>();
+        try
+        {
+            var text = format == "csv"
+                ? await export.ToCsvAsync(processId, CommandLineActor)
+                : (await export.ToJsonAsync(processId, CommandLineActor)).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            if (outFile is null)
+                Console.WriteLine(text);
+            else
+                await File.WriteAllTextAsync(outFile, text);
+            return 0;
+        }
+        catch (DomainException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 1;
+        }
+    }
+
+    private static List<string> Positional(string[] args)
+    {
+        var result = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                if (!args[i].Contains('=', StringComparison.Ordinal))
+                    i++; // its value
+                continue;
+            }
+            if (!args[i].Contains('=', StringComparison.Ordinal))
+                result.Add(args[i]);
+        }
+        return result;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

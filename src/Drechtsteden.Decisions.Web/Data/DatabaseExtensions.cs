@@ -17,11 +17,14 @@ public sealed class DatabaseOptions
 }
 
 /// <summary>What the host learned about its database while starting.</summary>
-public sealed record DatabaseStartup(bool Embedded, bool MigrateOnStart);
+public sealed record DatabaseStartup(bool Embedded, bool MigrateOnStart, string AppConnectionString, string OwnerConnectionString);
 
 public static class DatabaseExtensions
 {
     public const string ConnectionName = "Decisions";
+
+    /// <summary>Optional: the schema owner's connection string, used for migrations. Without it the app's is used.</summary>
+    public const string OwnerConnectionName = "DecisionsOwner";
 
     /// <summary>
     /// Registers the DbContext on <c>ConnectionStrings:Decisions</c>. Without one, starts the embedded cluster first and
@@ -45,13 +48,18 @@ public static class DatabaseExtensions
                 await cluster.DisposeAsync();
                 throw;
             }
-            connectionString = cluster.ConnectionString;
+            connectionString = cluster.AppConnectionString;
             builder.Configuration[$"ConnectionStrings:{ConnectionName}"] = connectionString;
+            builder.Configuration[$"ConnectionStrings:{OwnerConnectionName}"] = cluster.OwnerConnectionString;
         }
         ValidateConnectionString(connectionString);
+        var ownerConnectionString = builder.Configuration.GetConnectionString(OwnerConnectionName);
+        if (string.IsNullOrWhiteSpace(ownerConnectionString))
+            ownerConnectionString = connectionString;
+        ValidateConnectionString(ownerConnectionString, OwnerConnectionName);
 
         var migrate = options.MigrateOnStart ?? (cluster is not null || builder.Environment.IsDevelopment());
-        builder.Services.AddSingleton(new DatabaseStartup(cluster is not null, migrate));
+        builder.Services.AddSingleton(new DatabaseStartup(cluster is not null, migrate, connectionString, ownerConnectionString));
         builder.Services.AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString));
         return cluster;
     }
@@ -60,7 +68,7 @@ public static class DatabaseExtensions
         builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention();
 
-    public static void ValidateConnectionString(string connectionString)
+    public static void ValidateConnectionString(string connectionString, string name = ConnectionName)
     {
         try
         {
@@ -68,24 +76,38 @@ public static class DatabaseExtensions
         }
         catch (ArgumentException e)
         {
-            throw new StartupException($"ConnectionStrings__{ConnectionName} is not a valid PostgreSQL connection string: {e.Message}", e);
+            throw new StartupException($"ConnectionStrings__{name} is not a valid PostgreSQL connection string: {e.Message}", e);
         }
     }
 
-    /// <summary>Applies pending migrations, turning "cannot connect" into one sentence a person can act on.</summary>
-    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    /// <summary>Applies pending migrations as the host is configured to (owner role for DDL, grants for the app role).</summary>
+    public static Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
+        var startup = services.GetRequiredService<DatabaseStartup>();
+        return MigrateAsync(startup.OwnerConnectionString, startup.AppConnectionString, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies pending migrations as the schema owner, then gives the app role what it needs and no more: read and
+    /// write on the tables, but only INSERT and SELECT on the audit trail. Turns "cannot connect" into one sentence.
+    /// </summary>
+    public static async Task MigrateAsync(string ownerConnectionString, string appConnectionString, CancellationToken cancellationToken = default)
+    {
+        var options = new DbContextOptionsBuilder<DecisionsDbContext>();
+        options.UseDecisionsDatabase(ownerConnectionString);
+        await using var db = new DecisionsDbContext(options.Options);
         try
         {
             // Creating the history table first keeps EF from logging a failed query against it on a brand-new database.
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             await db.Database.MigrateAsync(cancellationToken);
+            await DatabaseRoles.GrantAppRoleAsync(db, new NpgsqlConnectionStringBuilder(ownerConnectionString).Username,
+                new NpgsqlConnectionStringBuilder(appConnectionString).Username, cancellationToken);
         }
         catch (Exception e) when (IsDatabaseUnavailable(e))
         {
-            throw new StartupException(DescribeConnectionFailure(db.Database.GetConnectionString(), e), e);
+            var setting = ownerConnectionString == appConnectionString ? ConnectionName : OwnerConnectionName;
+            throw new StartupException(DescribeConnectionFailure(ownerConnectionString, e, setting), e);
         }
     }
 
@@ -102,7 +124,7 @@ public static class DatabaseExtensions
         return null;
     }
 
-    public static string DescribeConnectionFailure(string? connectionString, Exception error)
+    public static string DescribeConnectionFailure(string? connectionString, Exception error, string setting = ConnectionName)
     {
         var e = FindDatabaseError(error) ?? error;
         var target = "the configured server";
@@ -119,10 +141,11 @@ public static class DatabaseExtensions
         {
             PostgresException { SqlState: "28P01" } => "the password was refused",
             PostgresException { SqlState: "3D000" } => "the database does not exist",
+            PostgresException { SqlState: "42501" } p => $"{p.MessageText} (migrations need the schema owner: set ConnectionStrings__{OwnerConnectionName})",
             PostgresException p => p.MessageText,
             _ when e.InnerException is not null => $"{e.Message.TrimEnd('.')} ({e.InnerException.Message})",
             _ => e.Message,
         };
-        return $"Cannot use PostgreSQL at {target}: {reason}. Check ConnectionStrings__{ConnectionName}, or unset it to use the embedded PostgreSQL.";
+        return $"Cannot use PostgreSQL at {target}: {reason}. Check ConnectionStrings__{setting}, or unset the connection strings to use the embedded PostgreSQL.";
     }
 }

@@ -21,6 +21,8 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
 
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
+    public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
+
     /// <summary>A process with everything a command or a page needs: concepts, items, decisions, deadline history.</summary>
     public IQueryable<DecisionProcess> ProcessAggregates =>
         Processes.Include(p => p.Concepts).Include(p => p.Items).ThenInclude(i => i.Decisions).Include(p => p.DeadlineChanges).AsSplitQuery();

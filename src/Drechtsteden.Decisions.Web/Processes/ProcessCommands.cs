@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Workflows;
 using Drechtsteden.Decisions.Workflows;
@@ -27,20 +28,20 @@ public sealed record CommandKey(string? IdempotencyKey, string Command, object P
 /// <summary>
 /// Runs process commands as single PostgreSQL transactions: the process row is locked (FOR UPDATE), so commands on
 /// one process are serialized and the second of two conflicting commands sees the first one's result; the state
-/// change, its history and the idempotency record commit together or not at all.
+/// change, its audit entries and the idempotency record commit together or not at all.
 /// </summary>
-public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow workflow, WorkflowCatalog catalog, TimeProvider clock)
+public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow workflow, WorkflowCatalog catalog, AuditTrail audit, TimeProvider clock)
 {
     public async Task<CommandResponse> StartAsync(StartProcess command, string regionCode, Actor actor, CommandKey key, CancellationToken cancellationToken = default)
     {
         await EnsureCatalogAsync(cancellationToken);
-        return await RunAsync(key, actor, async () =>
+        return await RunAsync(key, actor, StatusCodes.Status201Created, async () =>
         {
             var region = await db.Regions.FindAsync([regionCode], cancellationToken)
                 ?? throw DomainException.NotFound("region-not-found", $"Region '{regionCode}' does not exist.");
             var (process, result) = workflow.Start(command, region, actor, clock.GetUtcNow());
             db.Processes.Add(process);
-            return (process, result);
+            return (process, null, result);
         }, cancellationToken);
     }
 
@@ -49,7 +50,7 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
         Func<DecisionProcess, DateTimeOffset, Task<CommandResult>> command, CancellationToken cancellationToken = default)
     {
         await EnsureCatalogAsync(cancellationToken);
-        return await RunAsync(key, actor, async () =>
+        return await RunAsync(key, actor, StatusCodes.Status200OK, async () =>
         {
             var locked = await db.Database.SqlQuery<Guid>($"SELECT id AS \"Value\" FROM processes WHERE id = {processId} FOR UPDATE").ToListAsync(cancellationToken);
             if (locked.Count == 0)
@@ -58,14 +59,16 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
             var version = VersionOf(process);
             if (expectedVersion is { } expected && expected != version)
                 throw new StaleVersionException(expected, version);
+            var before = ProcessAudit.Take(process);
             var result = await command(process, clock.GetUtcNow());
-            return (process, result);
+            return (process, before, result);
         }, cancellationToken);
     }
 
     public uint VersionOf(DecisionProcess process) => db.Entry(process).Property<uint>("Version").CurrentValue;
 
-    private async Task<CommandResponse> RunAsync(CommandKey key, Actor actor, Func<Task<(DecisionProcess Process, CommandResult Result)>> work, CancellationToken cancellationToken)
+    private async Task<CommandResponse> RunAsync(CommandKey key, Actor actor, int status,
+        Func<Task<(DecisionProcess Process, ProcessAudit.Snapshot? Before, CommandResult Result)>> work, CancellationToken cancellationToken)
     {
         var requestHash = key.IdempotencyKey is null ? "" : HashOf(key);
         if (key.IdempotencyKey is not null && await ReplayAsync(key.IdempotencyKey, actor, requestHash, cancellationToken) is { } earlier)
@@ -77,8 +80,11 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
             return await strategy.ExecuteAsync(async () =>
             {
                 db.ChangeTracker.Clear();
+                audit.BeginAttempt();
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                var (process, result) = await work();
+                var (process, before, result) = await work();
+                foreach (var record in ProcessAudit.RecordsFor(before, process, result, status))
+                    await audit.AppendAsync(actor, record, cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 var response = new CommandResponse(process.Id, process.State, VersionOf(process), result.Warnings, result.Changes);
                 if (key.IdempotencyKey is not null)
@@ -123,7 +129,7 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
     private async Task EnsureCatalogAsync(CancellationToken cancellationToken)
     {
         if (!catalog.IsLoaded)
-            await catalog.LoadAsync(db, clock, cancellationToken);
+            await catalog.LoadAsync(db, audit, clock, cancellationToken);
     }
 
     private static string HashOf(CommandKey key) =>

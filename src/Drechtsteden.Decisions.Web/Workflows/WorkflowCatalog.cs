@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +30,29 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
     public IEnumerable<WorkflowDefinition> All => Loaded.All;
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>
+    /// Stores a new version and its audit entry in one transaction. Another instance may store the same version at
+    /// the same moment; the primary key settles it, and only the one that stored it records it.
+    /// </summary>
+    private async Task StoreAsync(DecisionsDbContext db, AuditTrail audit, string file, WorkflowDefinition definition, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        audit.BeginAttempt();
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO workflow_definitions (definition_id, version, name, content_hash, json, source_file, loaded_at) VALUES ({definition.DefinitionId}, {definition.Version}, {definition.Name}, {definition.ContentHash}, {definition.Json}, {file}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
+            cancellationToken);
+        if (inserted == 1)
+        {
+            await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "workflow-definition.loaded", "workflowDefinition",
+                $"{definition.DefinitionId}@{definition.Version}", definition.Name,
+                After: new JsonObject { ["definitionId"] = definition.DefinitionId, ["version"] = definition.Version, ["contentHash"] = definition.ContentHash, ["file"] = file },
+                Status: StatusCodes.Status201Created), cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Stored workflow definition {DefinitionId} v{Version} from {File}", definition.DefinitionId, definition.Version, file);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
 
     private WorkflowDefinitionSet Loaded => _loaded ?? throw new InvalidOperationException("The workflow definitions have not been loaded from the database yet.");
 
@@ -66,7 +91,7 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
     }
 
     /// <summary>Stores new definition versions and loads every stored version. Safe to run on several instances at once.</summary>
-    public async Task LoadAsync(DecisionsDbContext db, TimeProvider clock, CancellationToken cancellationToken = default)
+    public async Task LoadAsync(DecisionsDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -78,12 +103,7 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
                     .FirstOrDefaultAsync(d => d.DefinitionId == definition.DefinitionId && d.Version == definition.Version, cancellationToken);
                 if (stored is null)
                 {
-                    // Another instance may store the same version at the same moment; the primary key settles it.
-                    var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-                        $"INSERT INTO workflow_definitions (definition_id, version, name, content_hash, json, source_file, loaded_at) VALUES ({definition.DefinitionId}, {definition.Version}, {definition.Name}, {definition.ContentHash}, {definition.Json}, {file}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
-                        cancellationToken);
-                    if (inserted == 1)
-                        logger.LogInformation("Stored workflow definition {DefinitionId} v{Version} from {File}", definition.DefinitionId, definition.Version, file);
+                    await StoreAsync(db, audit, file, definition, clock, cancellationToken);
                     stored = await db.WorkflowDefinitions.AsNoTracking()
                         .FirstAsync(d => d.DefinitionId == definition.DefinitionId && d.Version == definition.Version, cancellationToken);
                 }
@@ -117,7 +137,7 @@ internal sealed class WorkflowCatalogStartup(WorkflowCatalog catalog, IServiceSc
         await using var scope = scopes.CreateAsyncScope();
         try
         {
-            await catalog.LoadAsync(scope.ServiceProvider.GetRequiredService<DecisionsDbContext>(), clock, cancellationToken);
+            await catalog.LoadAsync(scope.ServiceProvider.GetRequiredService<DecisionsDbContext>(), scope.ServiceProvider.GetRequiredService<AuditTrail>(), clock, cancellationToken);
         }
         catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e) && e is not StartupException)
         {

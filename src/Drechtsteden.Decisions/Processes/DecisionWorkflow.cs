@@ -24,8 +24,8 @@ public sealed record StartProcess(
     string? DocumentUrl = null,
     string? DefinitionId = null);
 
-/// <summary>What a command did: the state changes (for audit and timers) and warnings for the user.</summary>
-public sealed record CommandResult(IReadOnlyList<StateChange> Changes, IReadOnlyList<string> Warnings);
+/// <summary>What a command did: the state changes (for audit and timers), warnings for the user, and the reason given.</summary>
+public sealed record CommandResult(IReadOnlyList<StateChange> Changes, IReadOnlyList<string> Warnings, string? Reason = null);
 
 /// <summary>
 /// The commands of a regional decision process. Each fires one trigger of the process's pinned workflow definition
@@ -111,7 +111,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         };
         changes.AddRange(Settle(definition, ctx));
         process.Touch(now);
-        return new CommandResult(changes, ctx.Warnings);
+        return new CommandResult(changes, ctx.Warnings, ctx.Decision?.Reason ?? ctx.Reason);
     }
 
     private CommandResult FireOnProcess(DecisionProcess process, string trigger, ProcessContext ctx)
@@ -123,7 +123,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         };
         changes.AddRange(Settle(definition, ctx));
         process.Touch(ctx.Now);
-        return new CommandResult(changes, ctx.Warnings);
+        return new CommandResult(changes, ctx.Warnings, ctx.Reason);
     }
 
     private List<StateChange> Settle(WorkflowDefinition definition, ProcessContext ctx)

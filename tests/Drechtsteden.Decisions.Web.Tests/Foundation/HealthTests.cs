@@ -22,7 +22,7 @@ public sealed class HealthTests
     [Test]
     public async Task Ready_says_which_migrations_are_missing()
     {
-        await using var app = new DecisionsAppFactory(await TestPostgres.CreateEmptyDatabaseAsync());
+        await using var app = new DecisionsAppFactory((await TestPostgres.CreateEmptyDatabaseAsync()).App);
         using var client = app.CreateClient();
 
         using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));

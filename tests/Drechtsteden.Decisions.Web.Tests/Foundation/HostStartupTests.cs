@@ -84,12 +84,16 @@ public sealed class HostStartupTests
     [Test]
     public async Task The_migrate_verb_applies_the_schema_and_exits()
     {
-        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync();
-        await using var host = HostProcess.Start(new Dictionary<string, string?> { ["ConnectionStrings__Decisions"] = connectionString }, "migrate");
+        var database = await TestPostgres.CreateEmptyDatabaseAsync();
+        await using var host = HostProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Decisions"] = database.App,
+            ["ConnectionStrings__DecisionsOwner"] = database.Owner,
+        }, "migrate");
 
         Assert.That(await host.WaitForExitAsync(StartTimeout), Is.Zero, host.StandardError);
         Assert.That(host.StandardOutput, Does.Contain("Database is up to date."));
-        await using var db = TestPostgres.CreateContext(connectionString);
+        await using var db = TestPostgres.CreateContext(database.App);
         Assert.That(await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetPendingMigrationsAsync(db.Database), Is.Empty);
     }
 

@@ -1,7 +1,6 @@
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Tests.Foundation;
@@ -11,13 +10,11 @@ public sealed class MigrationTests
     [Test]
     public async Task Migrations_apply_to_an_empty_database_and_leave_nothing_pending()
     {
-        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync();
-        var services = new ServiceCollection()
-            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
-            .BuildServiceProvider();
+        var database = await TestPostgres.CreateEmptyDatabaseAsync();
 
-        await services.MigrateDatabaseAsync();
+        await DatabaseExtensions.MigrateAsync(database.Owner, database.App);
 
+        var connectionString = database.App;
         await using var db = TestPostgres.CreateContext(connectionString);
         Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
         Assert.That(await db.Database.GetAppliedMigrationsAsync(), Is.EquivalentTo(db.Database.GetMigrations()));
@@ -27,14 +24,11 @@ public sealed class MigrationTests
     [Test]
     public async Task Migrating_twice_changes_nothing()
     {
-        var connectionString = await TestPostgres.CreateMigratedDatabaseAsync();
-        var services = new ServiceCollection()
-            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
-            .BuildServiceProvider();
+        var database = await TestPostgres.CreateDatabaseAsync();
 
-        await services.MigrateDatabaseAsync();
+        await DatabaseExtensions.MigrateAsync(database.Owner, database.App);
 
-        await using var db = TestPostgres.CreateContext(connectionString);
+        await using var db = TestPostgres.CreateContext(database.App);
         Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
     }
 

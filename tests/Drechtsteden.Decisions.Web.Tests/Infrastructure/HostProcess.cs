@@ -57,6 +57,7 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["DOTNET_NOLOGO"] = "1";
         // The test process's own settings must not leak into the host under test.
         info.Environment.Remove("ConnectionStrings__Decisions");
+        info.Environment.Remove("ConnectionStrings__DecisionsOwner");
         foreach (var (key, value) in environment)
             info.Environment[key] = value;
         return new HostProcess(Process.Start(info)!, baseAddress);

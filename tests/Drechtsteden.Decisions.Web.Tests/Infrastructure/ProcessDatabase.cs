@@ -2,13 +2,13 @@ using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Agenda;
+using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Drechtsteden.Decisions.Web.Tests.Infrastructure;
@@ -35,21 +35,23 @@ public sealed class ProcessDatabase : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; }
 
-    public static async Task<ProcessDatabase> CreateAsync(string? workflowDirectory = null, string? connectionString = null)
+    public static async Task<ProcessDatabase> CreateAsync(string? workflowDirectory = null, string? connectionString = null, string? checkpointDirectory = null)
     {
         connectionString ??= await TestPostgres.CreateMigratedDatabaseAsync();
         var clock = new FakeTimeProvider(new DateTimeOffset(2024, 8, 1, 8, 0, 0, TimeSpan.Zero));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Workflows:Directory"] = workflowDirectory ?? Path.Combine(AppContext.BaseDirectory, "workflows"),
+            ["Audit:CheckpointDirectory"] = checkpointDirectory ?? Path.Combine(Path.GetTempPath(), $"drechtsteden-checkpoints-{Guid.NewGuid():N}"),
         }).Build();
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(clock)
-            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
-            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddLogging()
             .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
             .AddWorkflows(configuration)
+            .AddAuditTrail(configuration)
             .AddScoped<ProcessCommands>()
+            .AddScoped<MeetingCommands>()
             .BuildServiceProvider();
         var database = new ProcessDatabase(services, connectionString, clock);
         await database.SeedRegionAsync();
@@ -73,17 +75,9 @@ public sealed class ProcessDatabase : IAsyncDisposable
                 "Het college besluit in te stemmen met de doorontwikkeling.", Deadline.EndOfDay(new DateOnly(2024, 9, 10)), Codes, DefinitionId: definitionId),
             "drechtsteden", Coordinator, new CommandKey(idempotencyKey, "start", "drechtsteden")));
 
-    public async Task<Meeting> AddMeetingAsync(string code, DateOnly date)
-    {
-        var meeting = new Meeting(Guid.NewGuid(), code, Amsterdam.At(date, new TimeOnly(10, 0)));
-        await InScopeAsync(async sp =>
-        {
-            var db = sp.GetRequiredService<DecisionsDbContext>();
-            db.Meetings.Add(meeting);
-            return await db.SaveChangesAsync();
-        });
-        return meeting;
-    }
+    /// <summary>The college's secretary adds a meeting at 10:00 Amsterdam time (through the calendar commands, audited).</summary>
+    public Task<Meeting> AddMeetingAsync(string code, DateOnly date) =>
+        InScopeAsync(sp => sp.GetRequiredService<MeetingCommands>().AddAsync(code, Amsterdam.At(date, new TimeOnly(10, 0)), null, Secretary(code)));
 
     public Task<CommandResponse> ScheduleAsync(Guid processId, string code, Guid meetingId, string? idempotencyKey = null, uint? ifMatch = null) =>
         InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(processId, Secretary(code),

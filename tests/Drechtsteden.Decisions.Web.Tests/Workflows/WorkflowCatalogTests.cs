@@ -34,7 +34,7 @@ public sealed class WorkflowCatalogTests
 
     private static Task<int> LoadAsync(ProcessDatabase db) => db.InScopeAsync(async sp =>
     {
-        await sp.GetRequiredService<WorkflowCatalog>().LoadAsync(sp.GetRequiredService<DecisionsDbContext>(), TimeProvider.System);
+        await sp.GetRequiredService<WorkflowCatalog>().LoadAsync(sp.GetRequiredService<DecisionsDbContext>(), sp.GetRequiredService<Web.Audit.AuditTrail>(), TimeProvider.System);
         return 0;
     });
 
@@ -98,6 +98,7 @@ public sealed class WorkflowCatalogTests
         {
             ["ConnectionStrings__Decisions"] = await TestPostgres.CreateMigratedDatabaseAsync(),
             ["Workflows__Directory"] = _folder,
+            ["Database__MigrateOnStart"] = "false",
         };
 
         await using var host = HostProcess.Start(environment);

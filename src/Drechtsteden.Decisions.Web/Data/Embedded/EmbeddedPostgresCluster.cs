@@ -36,6 +36,12 @@ public sealed class EmbeddedPostgresOptions
 public sealed class EmbeddedPostgresCluster : IAsyncDisposable
 {
     private const string SuperUser = "postgres";
+
+    /// <summary>Owns the schema and runs the migrations.</summary>
+    public const string OwnerRole = "decisions_owner";
+
+    /// <summary>The app's everyday role: no DDL, and only INSERT and SELECT on the audit trail.</summary>
+    public const string AppRole = "decisions_app";
     private readonly EmbeddedPostgresOptions _options;
     private readonly ILogger _logger;
     private readonly PostgresBinaries _binaries;
@@ -59,19 +65,27 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
 
     public string ServerLogFile => Path.Combine(ClusterDirectory, "embedded-server.log");
 
-    private string SecretFile => Path.Combine(RootDirectory, "superuser.secret");
+    private string SecretFile => SecretFileOf(SuperUser);
 
     /// <summary>Connection string of the cluster's superuser on the application database.</summary>
     public string ConnectionString => ConnectionStringFor(_options.DatabaseName);
 
-    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    /// <summary>The schema owner's connection string: for migrations.</summary>
+    public string OwnerConnectionString => ConnectionStringFor(_options.DatabaseName, OwnerRole);
+
+    /// <summary>The app role's connection string: for everything the running app does.</summary>
+    public string AppConnectionString => ConnectionStringFor(_options.DatabaseName, AppRole);
+
+    public string ConnectionStringFor(string database, string role = SuperUser) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = Port,
-        Username = SuperUser,
-        Password = File.ReadAllText(SecretFile).Trim(),
+        Username = role,
+        Password = File.ReadAllText(SecretFileOf(role)).Trim(),
         Database = database,
     }.ConnectionString;
+
+    private string SecretFileOf(string role) => Path.Combine(RootDirectory, role == SuperUser ? "superuser.secret" : $"{role}.secret");
 
     public static EmbeddedPostgresCluster Create(EmbeddedPostgresOptions options, ILogger? logger = null)
     {
@@ -185,12 +199,27 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres"));
         await connection.OpenAsync(cancellationToken);
+        foreach (var role in new[] { OwnerRole, AppRole })
+        {
+            var secret = SecretFileOf(role);
+            if (!File.Exists(secret))
+            {
+                await File.WriteAllTextAsync(secret, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), cancellationToken);
+                File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            var password = (await File.ReadAllTextAsync(secret, cancellationToken)).Trim();
+            // Role names are constants; the password is hex, so neither needs quoting beyond the literal.
+            await using var ensure = new NpgsqlCommand(
+                $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$; ALTER ROLE {role} PASSWORD '{password}';",
+                connection);
+            await ensure.ExecuteNonQueryAsync(cancellationToken);
+        }
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
         exists.Parameters.Add(new NpgsqlParameter { Value = _options.DatabaseName });
         if (await exists.ExecuteScalarAsync(cancellationToken) is null)
         {
             var quoted = "\"" + _options.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted} OWNER {OwnerRole}", connection);
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
     }

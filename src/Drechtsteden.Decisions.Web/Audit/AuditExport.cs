@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Audit;
+
+/// <summary>
+/// A process's audit trail as ZGW AuditTrail objects (Besluiten API 1.0: we are a decision registration component,
+/// bron "brc") plus a "keten" block with what is needed to re-verify the chain offline (docs/audit-trail.md).
+/// Every export is itself recorded in the process's chain.
+/// </summary>
+public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AuditOptions options)
+{
+    public const string ApplicationId = "drechtsteden-decisions";
+    public const string ApplicationName = "Drechtsteden.Decisions";
+
+    private static readonly string[] CsvColumns =
+    [
+        "volgnummer", "aanmaakdatum", "actie", "actieWeergave", "gebruikersId", "gebruikersWeergave", "rol", "gemeente", "resource",
+        "resourceUrl", "resourceWeergave", "toelichting", "resultaat", "oud", "nieuw", "vorigeHash", "hash",
+    ];
+
+    public async Task<JsonArray> ToJsonAsync(Guid processId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var entries = await ReadAndRecordAsync(processId, actor, "json", cancellationToken);
+        return new JsonArray(entries.Select(e => (JsonNode?)ToZgw(e)).ToArray());
+    }
+
+    public async Task<string> ToCsvAsync(Guid processId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var entries = await ReadAndRecordAsync(processId, actor, "csv", cancellationToken);
+        var csv = new StringBuilder().AppendJoin(',', CsvColumns).Append("\r\n");
+        foreach (var e in entries)
+        {
+            string?[] row =
+            [
+                e.ChainSequence.ToString(CultureInfo.InvariantCulture), Instant(e.RecordedAt), e.Action, ActionNames.Dutch(e.Action), e.ActorId, e.ActorName,
+                e.ActorRole, e.ActorMunicipality, e.Resource, ResourceUrl(e).ToString(), e.ResourceName, e.Reason,
+                e.Status.ToString(CultureInfo.InvariantCulture), e.Before, e.After, e.PreviousHash, e.Hash,
+            ];
+            csv.AppendJoin(',', row.Select(Csv)).Append("\r\n");
+        }
+        return csv.ToString();
+    }
+
+    /// <summary>One ZGW AuditTrail object, with our chain fields under "keten".</summary>
+    public JsonObject ToZgw(AuditEntry e) => new()
+    {
+        ["uuid"] = e.Uuid.ToString("D"),
+        ["bron"] = "brc",
+        ["applicatieId"] = ApplicationId,
+        ["applicatieWeergave"] = ApplicationName,
+        ["gebruikersId"] = Limit(e.ActorId, 255),
+        ["gebruikersWeergave"] = Limit(e.ActorMunicipality is null ? $"{e.ActorName} ({e.ActorRole})" : $"{e.ActorName} ({e.ActorRole}, {e.ActorMunicipality})", 255),
+        ["actie"] = Limit(e.Action, 50),
+        ["actieWeergave"] = Limit(ActionNames.Dutch(e.Action), 200),
+        ["resultaat"] = e.Status,
+        ["hoofdObject"] = MainObjectUrl(e).ToString(),
+        ["resource"] = Limit(e.Resource, 50),
+        ["resourceUrl"] = ResourceUrl(e).ToString(),
+        ["toelichting"] = e.Reason ?? "",
+        ["resourceWeergave"] = Limit(e.ResourceName, 200),
+        ["aanmaakdatum"] = Instant(e.RecordedAt),
+        ["wijzigingen"] = new JsonObject
+        {
+            ["oud"] = e.Before is null ? null : JsonNode.Parse(e.Before),
+            ["nieuw"] = e.After is null ? null : JsonNode.Parse(e.After),
+        },
+        ["keten"] = new JsonObject
+        {
+            ["keten"] = e.ChainId.ToString("D"),
+            ["volgnummer"] = e.ChainSequence,
+            ["vorigeHash"] = e.PreviousHash,
+            ["hash"] = e.Hash,
+            ["canoniekeVorm"] = AuditHash.CanonicalForm(e),
+        },
+    };
+
+    private async Task<List<AuditEntry>> ReadAndRecordAsync(Guid processId, Actor actor, string format, CancellationToken cancellationToken)
+    {
+        var process = await db.Processes.AsNoTracking().Where(p => p.Id == processId).Select(p => new { p.Id, p.Reference }).FirstOrDefaultAsync(cancellationToken)
+            ?? throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
+        var entries = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == processId).OrderBy(e => e.ChainSequence).ToListAsync(cancellationToken);
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            trail.BeginAttempt();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await trail.AppendAsync(actor, new AuditRecord(processId, "audit.exported", "auditTrail", processId.ToString(), process.Reference, processId,
+                After: new JsonObject { ["format"] = format, ["entries"] = entries.Count, ["lastSequence"] = entries.LastOrDefault()?.ChainSequence ?? 0 }), cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
+        return entries;
+    }
+
+    private Uri MainObjectUrl(AuditEntry e) => e.ProcessId is { } p ? new Uri(options.PublicBaseUrl, $"api/processes/{p}") : ResourceUrl(e);
+
+    private Uri ResourceUrl(AuditEntry e) => new(options.PublicBaseUrl, e.Resource switch
+    {
+        "agendaItem" or "decision" when e.ProcessId is { } p => $"api/processes/{p}/items/{e.MunicipalityCode}",
+        "conceptVersion" when e.ProcessId is { } p => $"api/processes/{p}/concepts",
+        "auditTrail" when e.ProcessId is { } p => $"api/processes/{p}/audit",
+        "meeting" => $"api/municipalities/{e.MunicipalityCode}/meetings/{e.ResourceId}",
+        "workflowDefinition" => $"api/workflows/{e.ResourceId.Split('@')[0]}/versions/{e.ResourceId.Split('@')[^1]}",
+        _ when e.ProcessId is { } p => $"api/processes/{p}",
+        _ => $"api/audit/{e.Uuid}",
+    });
+
+    private static string Instant(DateTimeOffset instant) => instant.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static string Limit(string value, int length) => value.Length <= length ? value : value[..length];
+
+    private static string Csv(string? value) =>
+        value is null ? "" : value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
+
+/// <summary>Dutch names of the audited actions, for actieWeergave and the UI.</summary>
+public static class ActionNames
+{
+    private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
+    {
+        ["process.started"] = "Proces gestart",
+        ["concept.revised"] = "Concept herzien",
+        ["item.scheduled"] = "Geagendeerd",
+        ["item.rescheduled"] = "Opnieuw geagendeerd",
+        ["item.state-changed"] = "Status agendapunt gewijzigd",
+        ["decision.recorded"] = "Besluit vastgelegd",
+        ["item.deferred"] = "Aangehouden",
+        ["deadline.extended"] = "Termijn verlengd",
+        ["publication.planned"] = "Publicatie gepland",
+        ["process.published"] = "Gepubliceerd",
+        ["process.cancelled"] = "Proces geannuleerd",
+        ["process.escalated"] = "Termijn verstreken, geëscaleerd",
+        ["process.state-changed"] = "Status proces gewijzigd",
+        ["meeting.added"] = "Vergadering toegevoegd",
+        ["meeting.moved"] = "Vergadering verplaatst",
+        ["meeting.cancelled"] = "Vergadering geannuleerd",
+        ["workflow-definition.loaded"] = "Workflowdefinitie geladen",
+        ["audit.exported"] = "Audittrail geëxporteerd",
+    };
+
+    public static string Dutch(string action) => Names.GetValueOrDefault(action, action);
+}

@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Audit;
+
+/// <summary>What to record; who and from which request is added by <see cref="AuditTrail"/>.</summary>
+public sealed record AuditRecord(
+    Guid ChainId,
+    string Action,
+    string Resource,
+    string ResourceId,
+    string ResourceName,
+    Guid? ProcessId = null,
+    Guid? ItemId = null,
+    string? MunicipalityCode = null,
+    JsonNode? Before = null,
+    JsonNode? After = null,
+    string? Reason = null,
+    int Status = 200);
+
+/// <summary>The request an audited change came from: set per HTTP request, "cli" or a job id otherwise.</summary>
+public sealed class AuditRequestContext
+{
+    public string? CorrelationId { get; set; }
+
+    public string? ClientAddress { get; set; }
+}
+
+/// <summary>
+/// Appends entries to the hash chains inside the caller's open transaction, so an entry commits with its change or
+/// not at all. The chain's order comes from a PostgreSQL advisory lock per chain, held until the transaction ends:
+/// concurrent writers to one chain queue up (no fork), writers to different chains never wait for each other.
+/// </summary>
+public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext request, TimeProvider clock)
+{
+    private readonly Dictionary<Guid, (long Sequence, string Hash)> _heads = [];
+
+    /// <summary>Forget the chain heads read in an earlier (rolled back) attempt of the same command.</summary>
+    public void BeginAttempt() => _heads.Clear();
+
+    public async Task AppendAsync(Actor actor, AuditRecord record, CancellationToken cancellationToken = default)
+    {
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("Audit entries are written inside the transaction of the change they describe.");
+        if (!_heads.TryGetValue(record.ChainId, out var head))
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(record.ChainId)})", cancellationToken);
+            var last = await db.AuditEntries.AsNoTracking()
+                .Where(e => e.ChainId == record.ChainId)
+                .OrderByDescending(e => e.ChainSequence)
+                .Select(e => new { e.ChainSequence, e.Hash })
+                .FirstOrDefaultAsync(cancellationToken);
+            head = last is null ? (0, AuditHash.Genesis) : (last.ChainSequence, last.Hash);
+        }
+
+        var entry = new AuditEntry
+        {
+            Uuid = Guid.NewGuid(),
+            ChainId = record.ChainId,
+            ChainSequence = head.Sequence + 1,
+            RecordedAt = AuditHash.ToMicroseconds(clock.GetUtcNow()),
+            ActorId = actor.UserId,
+            ActorName = actor.DisplayName,
+            ActorRole = actor.Role.ToString(),
+            ActorMunicipality = actor.MunicipalityCode,
+            Action = record.Action,
+            Resource = record.Resource,
+            ResourceId = record.ResourceId,
+            ResourceName = Truncate(record.ResourceName, 200),
+            ProcessId = record.ProcessId,
+            ItemId = record.ItemId,
+            MunicipalityCode = record.MunicipalityCode,
+            Before = AuditHash.CanonicalJson(record.Before),
+            After = AuditHash.CanonicalJson(record.After),
+            Reason = record.Reason,
+            Status = record.Status,
+            CorrelationId = request.CorrelationId,
+            ClientAddress = request.ClientAddress,
+            PreviousHash = head.Hash,
+        };
+        entry.Hash = AuditHash.Compute(entry);
+        db.AuditEntries.Add(entry);
+        _heads[record.ChainId] = (entry.ChainSequence, entry.Hash);
+    }
+
+    /// <summary>The advisory lock key of a chain: the random half of its UUIDv7 (0 for the system chain).</summary>
+    public static long LockKey(Guid chainId) => BitConverter.ToInt64(chainId.ToByteArray(), 8);
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "…";
+}

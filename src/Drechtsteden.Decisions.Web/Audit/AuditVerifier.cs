@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Drechtsteden.Decisions.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Drechtsteden.Decisions.Web.Audit;
+
+/// <summary>The first entry where a chain does not hold, and why.</summary>
+public sealed record BrokenEntry(Guid ChainId, long Sequence, long? EntryId, string Reason);
+
+public sealed record AuditVerification(bool Valid, long EntriesChecked, int ChainsChecked, int CheckpointsChecked, BrokenEntry? FirstBroken);
+
+/// <summary>
+/// Walks every chain from its first entry: sequence numbers without gaps, each entry's previous hash equal to the
+/// entry before it, each hash equal to the SHA-256 of the entry's canonical form. Then compares with the checkpoints
+/// written outside the database, so a chain rewritten as a whole (hashes recomputed) is still caught.
+/// </summary>
+public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkpoints)
+{
+    public async Task<AuditVerification> VerifyAsync(Guid? chainId = null, CancellationToken cancellationToken = default)
+    {
+        var expected = checkpoints.ReadAll(chainId);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+            await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT id, uuid, chain_id, chain_sequence, recorded_at, actor_id, actor_name, actor_role, actor_municipality, action,
+                       resource, resource_id, resource_name, process_id, item_id, municipality_code, before, after, reason, status,
+                       correlation_id, client_address, previous_hash, hash
+                FROM audit_entries
+                """ + (chainId is null ? "" : " WHERE chain_id = $1") + " ORDER BY chain_id, chain_sequence", connection);
+            if (chainId is { } only)
+                command.Parameters.Add(new NpgsqlParameter { Value = only });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+
+            long checkedEntries = 0;
+            var chains = 0;
+            Guid? currentChain = null;
+            long lastSequence = 0;
+            var lastHash = AuditHash.Genesis;
+            BrokenEntry? broken = null;
+            var seen = new Dictionary<Guid, long>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var entry = Read(reader);
+                checkedEntries++;
+                if (entry.ChainId != currentChain)
+                {
+                    if (currentChain is { } finished)
+                        seen[finished] = lastSequence;
+                    currentChain = entry.ChainId;
+                    chains++;
+                    lastSequence = 0;
+                    lastHash = AuditHash.Genesis;
+                }
+                if (broken is null)
+                    broken = Check(entry, lastSequence, lastHash, expected);
+                lastSequence = entry.ChainSequence;
+                lastHash = entry.Hash;
+            }
+            if (currentChain is { } last)
+                seen[last] = lastSequence;
+
+            // A checkpoint saw entries that are no longer there: the end of a chain (or a whole chain) was removed.
+            broken ??= expected
+                .Where(c => !seen.TryGetValue(c.Key.Chain, out var max) || max < c.Key.Sequence)
+                .OrderBy(c => c.Key.Chain).ThenBy(c => c.Key.Sequence)
+                .Select(c => new BrokenEntry(c.Key.Chain, c.Key.Sequence, null,
+                    $"the checkpoint of {c.Value.At:yyyy-MM-dd HH:mm:ss}Z saw entry {c.Key.Sequence} of this chain; it is missing now"))
+                .FirstOrDefault();
+            return new AuditVerification(broken is null, checkedEntries, chains, expected.Count, broken);
+        }
+        finally
+        {
+            if (opened)
+                await connection.CloseAsync();
+        }
+    }
+
+    private static BrokenEntry? Check(AuditEntry entry, long lastSequence, string lastHash, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> expected)
+    {
+        if (entry.ChainSequence != lastSequence + 1)
+            return new BrokenEntry(entry.ChainId, lastSequence + 1, null, $"entry {lastSequence + 1} is missing (the next one present is {entry.ChainSequence})");
+        if (entry.PreviousHash != lastHash)
+            return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its previous hash does not match the entry before it");
+        if (AuditHash.Compute(entry) != entry.Hash)
+            return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its content does not match its hash (changed after it was written)");
+        if (expected.TryGetValue((entry.ChainId, entry.ChainSequence), out var seen) && seen.Hash != entry.Hash)
+            return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, $"its hash differs from the checkpoint of {seen.At:yyyy-MM-dd HH:mm:ss}Z (the chain was rewritten)");
+        return null;
+    }
+
+    private static AuditEntry Read(NpgsqlDataReader r)
+    {
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        Guid? Id(int i) => r.IsDBNull(i) ? null : r.GetGuid(i);
+        return new AuditEntry
+        {
+            Id = r.GetInt64(0),
+            Uuid = r.GetGuid(1),
+            ChainId = r.GetGuid(2),
+            ChainSequence = r.GetInt64(3),
+            RecordedAt = r.GetFieldValue<DateTimeOffset>(4),
+            ActorId = r.GetString(5),
+            ActorName = r.GetString(6),
+            ActorRole = r.GetString(7),
+            ActorMunicipality = Text(8),
+            Action = r.GetString(9),
+            Resource = r.GetString(10),
+            ResourceId = r.GetString(11),
+            ResourceName = r.GetString(12),
+            ProcessId = Id(13),
+            ItemId = Id(14),
+            MunicipalityCode = Text(15),
+            Before = Text(16),
+            After = Text(17),
+            Reason = Text(18),
+            Status = r.GetInt32(19),
+            CorrelationId = Text(20),
+            ClientAddress = Text(21),
+            PreviousHash = r.GetString(22),
+            Hash = r.GetString(23),
+        };
+    }
+}
+
+/// <summary>
+/// Chain heads written outside PostgreSQL (one JSON line per checkpoint, in a folder; optionally posted to a URL).
+/// What a checkpoint saw cannot be rewritten by someone who controls only the database.
+/// </summary>
+public sealed class AuditCheckpoints(AuditOptions options, IHttpClientFactory httpClients, TimeProvider clock, ILogger<AuditCheckpoints> logger)
+{
+    public sealed record Seen(string Hash, DateTimeOffset At);
+
+    private sealed record Head(Guid Chain, long Sequence, string Hash);
+
+    private sealed record Checkpoint(DateTimeOffset At, IReadOnlyList<Head> Chains);
+
+    /// <summary>Writes the current head of every chain; returns the number of chains, or 0 when nothing changed since the last checkpoint.</summary>
+    public async Task<int> WriteAsync(DecisionsDbContext db, CancellationToken cancellationToken = default)
+    {
+        var heads = await db.Database.SqlQuery<HeadRow>($"""
+            SELECT DISTINCT ON (chain_id) chain_id AS "Chain", chain_sequence AS "Sequence", hash AS "Hash"
+            FROM audit_entries ORDER BY chain_id, chain_sequence DESC
+            """).ToListAsync(cancellationToken);
+        if (heads.Count == 0)
+            return 0;
+        var latest = ReadAll(null);
+        if (heads.All(h => latest.ContainsKey((h.Chain, h.Sequence))))
+            return 0;
+        var checkpoint = new Checkpoint(clock.GetUtcNow(), heads.Select(h => new Head(h.Chain, h.Sequence, h.Hash)).ToList());
+        var line = JsonSerializer.Serialize(checkpoint, JsonSerializerOptions.Web);
+        Directory.CreateDirectory(options.CheckpointDirectory);
+        var file = Path.Combine(options.CheckpointDirectory, $"audit-checkpoints-{checkpoint.At:yyyy-MM}.jsonl");
+        await File.AppendAllTextAsync(file, line + "\n", cancellationToken);
+        if (options.CheckpointUrl is { } url)
+        {
+            try
+            {
+                using var content = new StringContent(line, System.Text.Encoding.UTF8, "application/json");
+                using var response = await httpClients.CreateClient(nameof(AuditCheckpoints)).PostAsync(url, content, cancellationToken);
+                response.EnsureSuccessStatusCode();
+            }
+            catch (HttpRequestException e)
+            {
+                logger.LogWarning(e, "Could not post the audit checkpoint to {Url}; it is in {File}", url, file);
+            }
+        }
+        return heads.Count;
+    }
+
+    /// <summary>Everything the checkpoints saw: (chain, sequence) → hash and when.</summary>
+    public IReadOnlyDictionary<(Guid Chain, long Sequence), Seen> ReadAll(Guid? chainId)
+    {
+        var seen = new Dictionary<(Guid, long), Seen>();
+        if (!Directory.Exists(options.CheckpointDirectory))
+            return seen;
+        foreach (var file in Directory.GetFiles(options.CheckpointDirectory, "audit-checkpoints-*.jsonl").Order(StringComparer.Ordinal))
+        {
+            foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
+            {
+                var checkpoint = JsonSerializer.Deserialize<Checkpoint>(line, JsonSerializerOptions.Web)!;
+                foreach (var head in checkpoint.Chains.Where(h => chainId is null || h.Chain == chainId))
+                    seen.TryAdd((head.Chain, head.Sequence), new Seen(head.Hash, checkpoint.At));
+            }
+        }
+        return seen;
+    }
+
+    private sealed record HeadRow(Guid Chain, long Sequence, string Hash);
+}
