@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Drechtsteden.Decisions. On a fresh Debian machine it first installs what is missing
-# (PostgreSQL server binaries; later also Chromium for the browser tests). CI runs exactly this (.ci/run).
+# (PostgreSQL server binaries, jq; later also Chromium for the browser tests). CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -8,6 +8,7 @@ missing=()
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   missing+=(postgresql)
 fi
+command -v jq >/dev/null 2>&1 || missing+=(jq) # the documented offline audit check is run by a test
 if ((${#missing[@]})); then
   echo "Installing ${missing[*]} from Debian's packages..."
   sudo_cmd=""

@@ -24,6 +24,8 @@ public sealed class EmbeddedPostgresTests
         var first = EmbeddedPostgresCluster.Create(options);
         await first.StartAsync();
         Assert.That(await ScalarAsync(first.ConnectionString, "SELECT inet_server_addr()::text"), Is.EqualTo("127.0.0.1/32"));
+        if (Environment.IsPrivilegedProcess)
+            Assert.That(ServerUser(first.ClusterDirectory), Is.EqualTo("postgres"), "started as root, the server runs as the unprivileged postgres user");
         await ScalarAsync(first.ConnectionString, "CREATE TABLE kept (value text); INSERT INTO kept VALUES ('besluit'); SELECT 1");
         await first.StopAsync();
         Assert.That(await first.IsRunningAsync(), Is.False, "the server still runs after StopAsync");
@@ -91,6 +93,14 @@ public sealed class EmbeddedPostgresTests
         var found = PostgresBinaries.Locate(null, "", [root]);
 
         Assert.That(found.Directory, Is.EqualTo(Path.Combine(root, "16", "bin")));
+    }
+
+    /// <summary>The owner of the running postmaster, from /proc.</summary>
+    private static string ServerUser(string clusterDirectory)
+    {
+        var pid = File.ReadLines(Path.Combine(clusterDirectory, "postmaster.pid")).First();
+        var uid = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        return File.ReadLines("/etc/passwd").Select(l => l.Split(':')).First(f => f[2] == uid)[0];
     }
 
     private static async Task<object?> ScalarAsync(string connectionString, string sql)
