@@ -12,6 +12,7 @@ public sealed class DecisionProcess
     private readonly List<ConceptVersion> _concepts = [];
     private readonly List<AgendaItem> _items = [];
     private readonly List<DeadlineChange> _deadlineChanges = [];
+    private Dictionary<string, int[]> _timerOffsets = [];
 
     private DecisionProcess()
     {
@@ -84,6 +85,9 @@ public sealed class DecisionProcess
 
     public IReadOnlyList<DeadlineChange> DeadlineChanges => _deadlineChanges;
 
+    /// <summary>Offsets in days that this process uses instead of its definition's, per timer id (set when started).</summary>
+    public IReadOnlyDictionary<string, int[]> TimerOffsets => _timerOffsets;
+
     public Deadline Deadline => Deadline.FromStored(DeadlineAt, DeadlineDate);
 
     public ConceptVersion CurrentConcept => _concepts.MaxBy(c => c.Number) ?? throw new InvalidOperationException("A process always has a concept.");
@@ -121,6 +125,8 @@ public sealed class DecisionProcess
     }
 
     internal void AddItem(AgendaItem item) => _items.Add(item);
+
+    internal void SetTimerOffsets(IReadOnlyDictionary<string, int[]> offsets) => _timerOffsets = offsets.ToDictionary(o => o.Key, o => o.Value.Distinct().Order().ToArray());
 
     internal ConceptVersion AddConcept(string text, string? documentUrl, string? note, DateTimeOffset now, string createdBy)
     {

@@ -22,7 +22,8 @@ public sealed record StartProcess(
     IReadOnlyList<string> Participants,
     DateOnly? SynchronizationWindowStart = null,
     string? DocumentUrl = null,
-    string? DefinitionId = null);
+    string? DefinitionId = null,
+    IReadOnlyDictionary<string, int[]>? TimerOffsets = null);
 
 /// <summary>What a command did: the state changes (for audit and timers), warnings for the user, and the reason given.</summary>
 public sealed record CommandResult(IReadOnlyList<StateChange> Changes, IReadOnlyList<string> Warnings, string? Reason = null);
@@ -52,6 +53,17 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         var process = new DecisionProcess(Guid.CreateVersion7(now), definition.DefinitionId, definition.Version, region.Code, command.Title.Trim(),
             command.Reference.Trim(), command.Deadline, command.SynchronizationWindowStart, definition.Process.InitialState, now, actor.UserId);
         process.AddConcept(TextComparison.Normalize(command.ConceptText), NullIfBlank(command.DocumentUrl), null, now, actor.UserId);
+        if (command.TimerOffsets is { Count: > 0 } offsets)
+        {
+            foreach (var (timerId, days) in offsets)
+            {
+                if (definition.Timers.All(t => t.Id != timerId))
+                    throw DomainException.Invalid("timer-unknown", $"The workflow has no timer '{timerId}'; it has {string.Join(", ", definition.Timers.Select(t => t.Id))}.", "timerOffsets");
+                if (days.Length == 0 || days.Any(d => d is < -366 or > 366))
+                    throw DomainException.Invalid("timer-offsets-invalid", $"Offsets for '{timerId}' must be one or more whole days between -366 and 366.", "timerOffsets");
+            }
+            process.SetTimerOffsets(offsets);
+        }
         foreach (var code in command.Participants.Distinct(StringComparer.Ordinal))
             process.AddItem(new AgendaItem(process.Id, code, definition.Item.InitialState));
         var changes = new List<StateChange> { new(MachineKind.Process, null, "Start", "", process.State) };
