@@ -4,6 +4,7 @@ using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Cli;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
+using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
 
@@ -14,13 +15,19 @@ try
     builder.Services.AddDecisionsHealth();
     builder.Services.AddWorkflows(builder.Configuration);
     builder.Services.AddAuditTrail(builder.Configuration);
+    builder.Services.AddDecisionsJobs(builder.Configuration, builder.Configuration.GetConnectionString(DatabaseExtensions.ConnectionName)!);
     builder.Services.AddScoped<ProcessCommands>();
     builder.Services.AddScoped<MeetingCommands>();
+    builder.Services.AddAuthentication();
+    builder.Services.AddAuthorization();
 
     var app = builder.Build();
     app.UseAuditRequestContext();
+    app.UseAuthentication();
+    app.UseAuthorization();
     app.MapDecisionsHealth();
     app.MapAuditEndpoints();
+    app.MapDecisionsJobs();
 
     return await app.RunVerbOrServeAsync(args);
 }

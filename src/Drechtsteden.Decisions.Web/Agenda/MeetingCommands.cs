@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Agenda;
@@ -13,7 +15,7 @@ namespace Drechtsteden.Decisions.Web.Agenda;
 /// the system chain). A meeting that carries scheduled agenda items is not cancelled, nor moved past a deadline or
 /// into the past: the secretary reschedules the items first, so no item silently loses its meeting.
 /// </summary>
-public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, TimerScheduler timers, DecisionWorkflow workflow, TimeProvider clock)
 {
     public async Task<Meeting> AddAsync(string municipalityCode, DateTimeOffset startsAt, string? note, Actor actor, CancellationToken cancellationToken = default)
     {
@@ -34,8 +36,10 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
     public async Task<Meeting> MoveAsync(Guid meetingId, DateTimeOffset startsAt, string? note, Actor actor, CancellationToken cancellationToken = default)
     {
         Meeting meeting = null!;
+        var timerChanges = new TimerChanges();
         await InTransactionAsync(async () =>
         {
+            timerChanges = new TimerChanges(); // a retried attempt starts over
             meeting = await LockAsync(meetingId, actor, cancellationToken);
             if (startsAt <= clock.GetUtcNow())
                 throw DomainException.Invalid("meeting-in-past", "A meeting cannot be moved into the past.", "startsAt");
@@ -56,7 +60,18 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
             var after = Json(meeting);
             after["agendaItems"] = new JsonArray(items.Select(i => (JsonNode?)JsonValue.Create(i.Item.Id.ToString())).ToArray());
             await audit.AppendAsync(actor, Record("meeting.moved", meeting, before, after, note, StatusCodes.Status200OK), cancellationToken);
+
+            // Timers relative to the meeting (the decision reminder) move with it.
+            foreach (var processId in items.Select(i => i.Item.ProcessId).Distinct())
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT 1 FROM processes WHERE id = {processId} FOR UPDATE", cancellationToken);
+                var process = await db.ProcessAggregates.FirstAsync(p => p.Id == processId, cancellationToken);
+                var changes = await timers.SyncAsync(process, workflow.DefinitionOf(process), clock.GetUtcNow(), cancellationToken);
+                timerChanges.ToSchedule.AddRange(changes.ToSchedule);
+                timerChanges.JobsToDelete.AddRange(changes.JobsToDelete);
+            }
         }, cancellationToken);
+        await timers.ApplyAsync(timerChanges, cancellationToken);
         return meeting;
     }
 

@@ -12,7 +12,7 @@ namespace Drechtsteden.Decisions.Web.Audit;
 /// bron "brc") plus a "keten" block with what is needed to re-verify the chain offline (docs/audit-trail.md).
 /// Every export is itself recorded in the process's chain.
 /// </summary>
-public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AuditOptions options)
+public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOptions options)
 {
     public const string ApplicationId = "drechtsteden-decisions";
     public const string ApplicationName = "Drechtsteden.Decisions";

@@ -13,9 +13,6 @@ public sealed class AuditOptions
     public Uri? CheckpointUrl { get; set; }
 
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Absolute base of the URLs in exported ZGW AuditTrail objects (hoofdObject, resourceUrl).</summary>
-    public Uri PublicBaseUrl { get; set; } = new("http://127.0.0.1:5080/");
 }
 
 public static class AuditExtensions
@@ -24,6 +21,7 @@ public static class AuditExtensions
     {
         var options = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
         services.AddSingleton(options);
+        services.AddSingleton(configuration.GetSection(AppOptions.Section).Get<AppOptions>() ?? new AppOptions());
         services.AddHttpClient();
         services.AddScoped<AuditRequestContext>();
         services.AddScoped<AuditTrail>();

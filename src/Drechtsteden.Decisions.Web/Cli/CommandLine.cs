@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Users;
 
 namespace Drechtsteden.Decisions.Web.Cli;
 
@@ -27,7 +28,10 @@ public static class CommandLine
             case null:
                 var startup = app.Services.GetRequiredService<DatabaseStartup>();
                 if (startup.MigrateOnStart)
+                {
                     await app.Services.MigrateDatabaseAsync();
+                    await ReferenceData.SyncAsync(app.Services, DemoAccountsWanted(app, startup));
+                }
                 app.Lifetime.ApplicationStarted.Register(() =>
                 {
                     if (app.Urls.Count > 0)
@@ -37,6 +41,7 @@ public static class CommandLine
                 return 0;
             case "migrate":
                 await app.Services.MigrateDatabaseAsync();
+                await ReferenceData.SyncAsync(app.Services, DemoAccountsWanted(app, app.Services.GetRequiredService<DatabaseStartup>()));
                 Console.WriteLine("Database is up to date.");
                 return 0;
             case "verify-audit":
@@ -49,6 +54,11 @@ public static class CommandLine
                 return 2;
         }
     }
+
+    /// <summary>Demo accounts: by default only on the embedded database, and never in the Production environment.</summary>
+    private static bool DemoAccountsWanted(WebApplication app, DatabaseStartup startup) =>
+        !app.Environment.IsProduction()
+        && (app.Configuration.GetSection(DemoDataOptions.Section).Get<DemoDataOptions>()?.Enabled ?? startup.Embedded);
 
     /// <summary>Who acts when a person runs a verb on the server: recorded in the audit trail as such.</summary>
     public static Actor CommandLineActor => new($"cli:{Environment.UserName}", $"Command line ({Environment.UserName})", Role.Auditor);

@@ -101,6 +101,12 @@ public static class DatabaseExtensions
             // Creating the history table first keeps EF from logging a failed query against it on a brand-new database.
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             await db.Database.MigrateAsync(cancellationToken);
+            await using (var connection = new NpgsqlConnection(ownerConnectionString))
+            {
+                // Hangfire's own tables, in their own schema, installed (and upgraded) as the owner like ours.
+                await connection.OpenAsync(cancellationToken);
+                Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, DatabaseRoles.HangfireSchema);
+            }
             await DatabaseRoles.GrantAppRoleAsync(db, new NpgsqlConnectionStringBuilder(ownerConnectionString).Username,
                 new NpgsqlConnectionStringBuilder(appConnectionString).Username, cancellationToken);
         }

@@ -11,7 +11,9 @@ namespace Drechtsteden.Decisions.Web.Data;
 public static class DatabaseRoles
 {
     /// <summary>Tables the app may only append to and read.</summary>
-    public static readonly string[] AppendOnlyTables = ["audit_entries", "workflow_definitions"];
+    public static readonly string[] AppendOnlyTables = ["audit_entries", "workflow_definitions", "timer_firings"];
+
+    public const string HangfireSchema = "hangfire";
 
     public static async Task GrantAppRoleAsync(DecisionsDbContext db, string? ownerRole, string? appRole, CancellationToken cancellationToken)
     {
@@ -23,6 +25,9 @@ public static class DatabaseRoles
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app};
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app};
             REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {app};
+            GRANT USAGE ON SCHEMA {HangfireSchema} TO {app};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {HangfireSchema} TO {app};
+            GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {HangfireSchema} TO {app};
             """;
         foreach (var table in AppendOnlyTables)
             sql += $"REVOKE UPDATE, DELETE ON {table} FROM {app};\n";

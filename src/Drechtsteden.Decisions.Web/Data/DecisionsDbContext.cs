@@ -23,6 +23,14 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
 
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
 
+    public DbSet<Jobs.ProcessTimer> Timers => Set<Jobs.ProcessTimer>();
+
+    public DbSet<Jobs.TimerFiring> TimerFirings => Set<Jobs.TimerFiring>();
+
+    public DbSet<Notifications.OutboxMessage> Outbox => Set<Notifications.OutboxMessage>();
+
+    public DbSet<Decisions.Users.UserAccount> Users => Set<Decisions.Users.UserAccount>();
+
     /// <summary>A process with everything a command or a page needs: concepts, items, decisions, deadline history.</summary>
     public IQueryable<DecisionProcess> ProcessAggregates =>
         Processes.Include(p => p.Concepts).Include(p => p.Items).ThenInclude(i => i.Decisions).Include(p => p.DeadlineChanges).AsSplitQuery();

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Jobs;
+using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Workflows;
 using Drechtsteden.Decisions.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -28,9 +30,11 @@ public sealed record CommandKey(string? IdempotencyKey, string Command, object P
 /// <summary>
 /// Runs process commands as single PostgreSQL transactions: the process row is locked (FOR UPDATE), so commands on
 /// one process are serialized and the second of two conflicting commands sees the first one's result; the state
-/// change, its audit entries and the idempotency record commit together or not at all.
+/// change, its audit entries, its timers, its outbox messages and the idempotency record commit together or not at
+/// all. Timers that fire are commands too: as the system, under the same lock, at most once.
 /// </summary>
-public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow workflow, WorkflowCatalog catalog, AuditTrail audit, TimeProvider clock)
+public sealed class ProcessCommands(
+    DecisionsDbContext db, DecisionWorkflow workflow, WorkflowCatalog catalog, AuditTrail audit, TimerScheduler timers, Notifier notifier, TimeProvider clock)
 {
     public async Task<CommandResponse> StartAsync(StartProcess command, string regionCode, Actor actor, CommandKey key, CancellationToken cancellationToken = default)
     {
@@ -52,10 +56,7 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
         await EnsureCatalogAsync(cancellationToken);
         return await RunAsync(key, actor, StatusCodes.Status200OK, async () =>
         {
-            var locked = await db.Database.SqlQuery<Guid>($"SELECT id AS \"Value\" FROM processes WHERE id = {processId} FOR UPDATE").ToListAsync(cancellationToken);
-            if (locked.Count == 0)
-                throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
-            var process = await db.ProcessAggregates.FirstAsync(p => p.Id == processId, cancellationToken);
+            var process = await LockAndLoadAsync(processId, cancellationToken);
             var version = VersionOf(process);
             if (expectedVersion is { } expected && expected != version)
                 throw new StaleVersionException(expected, version);
@@ -65,7 +66,105 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Fires one timer, if it is still scheduled and due. A wake-up that comes early (or for an instant the timer has
+    /// since moved from) only makes sure a wake-up exists. The firing row's primary key makes a second firing
+    /// impossible; its effects — trigger, notifications, audit entries, new timers — commit with it.
+    /// </summary>
+    public async Task<bool> FireTimerAsync(long timerId, DateTimeOffset? scheduledFor, string firedBy, CancellationToken cancellationToken = default)
+    {
+        await EnsureCatalogAsync(cancellationToken);
+        var processId = await db.Timers.AsNoTracking().Where(t => t.Id == timerId).Select(t => (Guid?)t.ProcessId).FirstOrDefaultAsync(cancellationToken);
+        if (processId is null)
+            return false;
+
+        var fired = false;
+        double lateness = 0;
+        var timerChanges = await InTransactionAsync(async () =>
+        {
+            fired = false;
+            var process = await LockAndLoadAsync(processId.Value, cancellationToken);
+            var timer = await db.Timers.FirstAsync(t => t.Id == timerId, cancellationToken);
+            if (timer.Status != TimerStatus.Scheduled)
+                return new TimerChanges();
+            var now = clock.GetUtcNow();
+            if (timer.DueAt > now)
+            {
+                var changes = new TimerChanges();
+                // Woke too early: make sure this timer has a wake-up at its due instant; a wake-up for an old instant does nothing.
+                if (scheduledFor is null || scheduledFor == timer.DueAt)
+                    changes.ToSchedule.Add(timer);
+                return changes;
+            }
+
+            var definition = workflow.DefinitionOf(process);
+            var timerDefinition = definition.Timers.First(t => t.Id == timer.TimerId);
+            lateness = (now - timer.DueAt).TotalMilliseconds;
+            db.TimerFirings.Add(new TimerFiring { TimerId = timer.Id, FiredAt = now, LatenessMilliseconds = lateness, FiredBy = firedBy });
+            timer.Status = TimerStatus.Fired;
+            timer.FiredAt = now;
+            fired = true;
+
+            if (timerDefinition.Trigger is { } trigger)
+            {
+                var before = ProcessAudit.Take(process);
+                try
+                {
+                    var result = workflow.FireTimerTrigger(process, timer.MunicipalityCode, trigger, now);
+                    foreach (var record in ProcessAudit.RecordsFor(before, process, result, StatusCodes.Status200OK))
+                        await audit.AppendAsync(Actor.SystemActor, record, cancellationToken);
+                }
+                catch (DomainException e)
+                {
+                    // The state moved on since the timer was planned; it fired, but its trigger no longer applies.
+                    await audit.AppendAsync(Actor.SystemActor, new AuditRecord(process.Id, "timer.trigger-refused", "process", process.Id.ToString(), process.Reference,
+                        process.Id, Reason: $"{timer.TimerId}: {trigger} refused: {e.Message}"), cancellationToken);
+                }
+            }
+            if (timerDefinition.Notification is { } notification && timerDefinition.Recipient is { } recipient)
+            {
+                var item = timer.MunicipalityCode is null ? null : process.Item(timer.MunicipalityCode);
+                await notifier.NotifyAsync(process, item, notification, recipient, $"timer:{timer.Id}", cancellationToken);
+            }
+            return await timers.SyncAsync(process, definition, now, cancellationToken);
+        }, cancellationToken);
+        await timers.ApplyAsync(timerChanges, cancellationToken);
+        if (fired)
+        {
+            Telemetry.TimersFired.Add(1);
+            Telemetry.TimerLateness.Record(lateness);
+        }
+        return fired;
+    }
+
+    /// <summary>Tells the coordinators, once, that a college has no meeting left before the deadline for an item it still has to schedule.</summary>
+    public async Task<bool> AlertRiskAsync(Guid processId, Guid itemId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCatalogAsync(cancellationToken);
+        var alerted = false;
+        await InTransactionAsync(async () =>
+        {
+            var process = await LockAndLoadAsync(processId, cancellationToken);
+            var item = process.Items.First(i => i.Id == itemId);
+            var inserted = await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO risk_alerts (item_id, process_id, alerted_at) VALUES ({itemId}, {processId}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING", cancellationToken);
+            alerted = inserted == 1;
+            if (alerted)
+                await notifier.NotifyAsync(process, item, "no-meeting-left", Role.Coordinator, $"risk:{item.Id}", cancellationToken);
+            return new TimerChanges();
+        }, cancellationToken);
+        return alerted;
+    }
+
     public uint VersionOf(DecisionProcess process) => db.Entry(process).Property<uint>("Version").CurrentValue;
+
+    private async Task<DecisionProcess> LockAndLoadAsync(Guid processId, CancellationToken cancellationToken)
+    {
+        var locked = await db.Database.SqlQuery<Guid>($"SELECT id AS \"Value\" FROM processes WHERE id = {processId} FOR UPDATE").ToListAsync(cancellationToken);
+        if (locked.Count == 0)
+            throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
+        return await db.ProcessAggregates.FirstAsync(p => p.Id == processId, cancellationToken);
+    }
 
     private async Task<CommandResponse> RunAsync(CommandKey key, Actor actor, int status,
         Func<Task<(DecisionProcess Process, ProcessAudit.Snapshot? Before, CommandResult Result)>> work, CancellationToken cancellationToken)
@@ -74,19 +173,17 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
         if (key.IdempotencyKey is not null && await ReplayAsync(key.IdempotencyKey, actor, requestHash, cancellationToken) is { } earlier)
             return earlier;
 
-        var strategy = db.Database.CreateExecutionStrategy();
+        CommandResponse? response = null;
         try
         {
-            return await strategy.ExecuteAsync(async () =>
+            var timerChanges = await InTransactionAsync(async () =>
             {
-                db.ChangeTracker.Clear();
-                audit.BeginAttempt();
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 var (process, before, result) = await work();
                 foreach (var record in ProcessAudit.RecordsFor(before, process, result, status))
                     await audit.AppendAsync(actor, record, cancellationToken);
+                var changes = await timers.SyncAsync(process, workflow.DefinitionOf(process), clock.GetUtcNow(), cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
-                var response = new CommandResponse(process.Id, process.State, VersionOf(process), result.Warnings, result.Changes);
+                response = new CommandResponse(process.Id, process.State, VersionOf(process), result.Warnings, result.Changes);
                 if (key.IdempotencyKey is not null)
                 {
                     db.IdempotencyKeys.Add(new IdempotencyRecord
@@ -97,11 +194,12 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
                         ResponseJson = JsonSerializer.Serialize(response, JsonSerializerOptions.Web),
                         CreatedAt = clock.GetUtcNow(),
                     });
-                    await db.SaveChangesAsync(cancellationToken);
                 }
-                await transaction.CommitAsync(cancellationToken);
-                return response;
-            });
+                return changes;
+            }, cancellationToken);
+            await timers.ApplyAsync(timerChanges, cancellationToken);
+            Telemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", key.Command), new KeyValuePair<string, object?>("outcome", "ok"));
+            return response!;
         }
         catch (DbUpdateException e) when (key.IdempotencyKey is not null && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_idempotency_keys" })
         {
@@ -114,6 +212,27 @@ public sealed class ProcessCommands(DecisionsDbContext db, DecisionWorkflow work
         {
             throw DomainException.Conflict("concurrent-change", "Someone else changed this item at the same moment; reload and try again.");
         }
+        catch (DomainException e)
+        {
+            Telemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", key.Command), new KeyValuePair<string, object?>("outcome", e.Code));
+            throw;
+        }
+    }
+
+    /// <summary>One transaction (retried as a whole on a transient failure); SaveChanges and commit at the end.</summary>
+    private async Task<TimerChanges> InTransactionAsync(Func<Task<TimerChanges>> work, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            audit.BeginAttempt();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var changes = await work();
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return changes;
+        });
     }
 
     private async Task<CommandResponse?> ReplayAsync(string idempotencyKey, Actor actor, string requestHash, CancellationToken cancellationToken)

@@ -4,7 +4,9 @@ using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Agenda;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Users;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +45,8 @@ public sealed class ProcessDatabase : IAsyncDisposable
         {
             ["Workflows:Directory"] = workflowDirectory ?? Path.Combine(AppContext.BaseDirectory, "workflows"),
             ["Audit:CheckpointDirectory"] = checkpointDirectory ?? Path.Combine(Path.GetTempPath(), $"drechtsteden-checkpoints-{Guid.NewGuid():N}"),
+            // Hangfire's client (timers are scheduled for real), but no server in these fixtures: they fire timers by hand.
+            ["Jobs:Server"] = "false",
         }).Build();
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(clock)
@@ -50,6 +54,7 @@ public sealed class ProcessDatabase : IAsyncDisposable
             .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
             .AddWorkflows(configuration)
             .AddAuditTrail(configuration)
+            .AddDecisionsJobs(configuration, connectionString)
             .AddScoped<ProcessCommands>()
             .AddScoped<MeetingCommands>()
             .BuildServiceProvider();
@@ -107,6 +112,12 @@ public sealed class ProcessDatabase : IAsyncDisposable
         string[] names = ["Alblasserdam", "Dordrecht", "Hardinxveld-Giessendam", "Hendrik-Ido-Ambacht", "Papendrecht", "Sliedrecht", "Zwijndrecht"];
         db.Municipalities.AddRange(Codes.Zip(names, (code, name) => new Municipality(code, name)));
         db.Regions.Add(new Region("drechtsteden", "Drechtsteden", Codes));
+        db.Users.Add(new UserAccount("coordinator", "Regiecoördinator", "regie@example.org", Role.Coordinator, regionCode: "drechtsteden"));
+        foreach (var code in Codes)
+        {
+            db.Users.Add(new UserAccount($"secretary-{code}", $"Secretaris {code}", $"secretaris.{code}@example.org", Role.Secretary, code));
+            db.Users.Add(new UserAccount($"college-{code}", $"College {code}", $"college.{code}@example.org", Role.College, code));
+        }
         return db.SaveChangesAsync();
     });
 }

@@ -1,6 +1,8 @@
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Drechtsteden.Decisions.Web.Data.Configurations;
@@ -22,6 +24,15 @@ internal sealed class DecisionProcessConfiguration : IEntityTypeConfiguration<De
         builder.Property<uint>("Version").IsRowVersion();
         builder.Ignore(p => p.Deadline);
         builder.Ignore(p => p.CurrentConcept);
+        builder.Ignore(p => p.TimerOffsets);
+        builder.Property<Dictionary<string, int[]>>("_timerOffsets").HasColumnName("timer_offsets").HasColumnType("jsonb")
+            .HasConversion(
+                offsets => JsonSerializer.Serialize(offsets, JsonSerializerOptions.Default),
+                json => JsonSerializer.Deserialize<Dictionary<string, int[]>>(json, JsonSerializerOptions.Default) ?? new Dictionary<string, int[]>(),
+                new ValueComparer<Dictionary<string, int[]>>(
+                    (a, b) => JsonSerializer.Serialize(a, JsonSerializerOptions.Default) == JsonSerializer.Serialize(b, JsonSerializerOptions.Default),
+                    v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default).GetHashCode(StringComparison.Ordinal),
+                    v => v.ToDictionary(p => p.Key, p => p.Value.ToArray())));
         builder.HasOne<Regions.Region>().WithMany().HasForeignKey(p => p.RegionCode).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(p => new { p.DefinitionId, p.DefinitionVersion });
         builder.HasIndex(p => p.State);

@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Drechtsteden.Decisions.Web.Jobs;
+
+public enum TimerStatus
+{
+    Scheduled,
+    Fired,
+    Cancelled,
+}
+
+/// <summary>
+/// A durable timer: one instance of a definition timer for a process (and item), with its due instant and the
+/// Hangfire job that should wake it. The database is the truth; Hangfire only wakes things up.
+/// </summary>
+public sealed class ProcessTimer
+{
+    public long Id { get; init; }
+
+    public Guid ProcessId { get; init; }
+
+    public string? MunicipalityCode { get; init; }
+
+    /// <summary>The timer's id in the workflow definition.</summary>
+    public required string TimerId { get; init; }
+
+    /// <summary>Identifies the instance across re-planning: timer, municipality, offset.</summary>
+    public required string InstanceKey { get; init; }
+
+    public int OffsetDays { get; init; }
+
+    public DateTimeOffset DueAt { get; set; }
+
+    public TimerStatus Status { get; set; }
+
+    public string? HangfireJobId { get; set; }
+
+    public DateTimeOffset? FiredAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>The proof that a timer fired: its primary key makes a second firing impossible.</summary>
+public sealed class TimerFiring
+{
+    public long TimerId { get; init; }
+
+    public DateTimeOffset FiredAt { get; init; }
+
+    /// <summary>How late it fired (fired at minus due at), for the figures.</summary>
+    public double LatenessMilliseconds { get; init; }
+
+    public required string FiredBy { get; init; }
+}
+
+internal sealed class ProcessTimerConfiguration : IEntityTypeConfiguration<ProcessTimer>
+{
+    public void Configure(EntityTypeBuilder<ProcessTimer> builder)
+    {
+        builder.ToTable("timers");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Id).UseIdentityAlwaysColumn();
+        builder.Property(t => t.MunicipalityCode).HasMaxLength(6);
+        builder.Property(t => t.TimerId).HasMaxLength(100);
+        builder.Property(t => t.InstanceKey).HasMaxLength(200);
+        builder.Property(t => t.Status).HasMaxLength(20);
+        builder.Property(t => t.HangfireJobId).HasMaxLength(100);
+        builder.HasIndex(t => new { t.ProcessId, t.InstanceKey }).IsUnique();
+        // The sweeper's question: which scheduled timers are due?
+        builder.HasIndex(t => t.DueAt).HasFilter("status = 'Scheduled'");
+        builder.HasOne<Decisions.Processes.DecisionProcess>().WithMany().HasForeignKey(t => t.ProcessId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class TimerFiringConfiguration : IEntityTypeConfiguration<TimerFiring>
+{
+    public void Configure(EntityTypeBuilder<TimerFiring> builder)
+    {
+        builder.ToTable("timer_firings");
+        builder.HasKey(f => f.TimerId);
+        builder.Property(f => f.TimerId).ValueGeneratedNever();
+        builder.Property(f => f.FiredBy).HasMaxLength(200);
+        builder.HasOne<ProcessTimer>().WithOne().HasForeignKey<TimerFiring>(f => f.TimerId).OnDelete(DeleteBehavior.Restrict);
+    }
+}

@@ -1,0 +1,103 @@
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Workflows;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Jobs;
+
+/// <summary>What a transaction changed about timers, to be told to Hangfire once it has committed.</summary>
+public sealed class TimerChanges
+{
+    public List<ProcessTimer> ToSchedule { get; } = [];
+
+    public List<string> JobsToDelete { get; } = [];
+
+    public bool IsEmpty => ToSchedule.Count == 0 && JobsToDelete.Count == 0;
+}
+
+/// <summary>
+/// Keeps a process's timer rows in step with its definition's timer plan, inside the command's transaction, touching
+/// only that process's rows; after the commit it schedules or deletes only those rows' Hangfire jobs.
+/// </summary>
+public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient jobs, ILogger<TimerScheduler> logger)
+{
+    public async Task<TimerChanges> SyncAsync(DecisionProcess process, WorkflowDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var changes = new TimerChanges();
+        var plan = TimerPlan.For(definition, process).ToDictionary(t => t.Key, StringComparer.Ordinal);
+        var rows = await db.Timers.Where(t => t.ProcessId == process.Id).ToListAsync(cancellationToken);
+        foreach (var row in rows.Where(r => r.Status != TimerStatus.Fired))
+        {
+            if (plan.TryGetValue(row.InstanceKey, out var instance))
+            {
+                var due = AuditHash.ToMicroseconds(instance.DueAt);
+                var revived = row.Status == TimerStatus.Cancelled;
+                if ((revived || row.DueAt != due) && !(revived && IsMissedReminder(instance, now)))
+                {
+                    Unschedule(row, changes);
+                    row.DueAt = due;
+                    row.Status = TimerStatus.Scheduled;
+                    changes.ToSchedule.Add(row);
+                }
+            }
+            else if (row.Status == TimerStatus.Scheduled)
+            {
+                Unschedule(row, changes);
+                row.Status = TimerStatus.Cancelled;
+            }
+        }
+        var known = rows.Select(r => r.InstanceKey).ToHashSet(StringComparer.Ordinal);
+        foreach (var instance in plan.Values.Where(i => !known.Contains(i.Key) && !IsMissedReminder(i, now)))
+        {
+            var row = new ProcessTimer
+            {
+                ProcessId = process.Id,
+                MunicipalityCode = instance.MunicipalityCode,
+                TimerId = instance.TimerId,
+                InstanceKey = instance.Key,
+                OffsetDays = instance.OffsetDays,
+                DueAt = AuditHash.ToMicroseconds(instance.DueAt),
+                Status = TimerStatus.Scheduled,
+                CreatedAt = now,
+            };
+            db.Timers.Add(row);
+            changes.ToSchedule.Add(row);
+        }
+        return changes;
+    }
+
+    /// <summary>After the commit: wake-ups for new and moved timers, old jobs removed. A lost wake-up is the sweeper's.</summary>
+    public async Task ApplyAsync(TimerChanges changes, CancellationToken cancellationToken)
+    {
+        if (changes.IsEmpty)
+            return;
+        try
+        {
+            foreach (var jobId in changes.JobsToDelete)
+                jobs.Delete(jobId);
+            foreach (var timer in changes.ToSchedule)
+            {
+                var jobId = jobs.Schedule<TimerJobs>(j => j.FireAsync(timer.Id, timer.DueAt), timer.DueAt);
+                await db.Timers.Where(t => t.Id == timer.Id && t.Status == TimerStatus.Scheduled)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.HangfireJobId, jobId), cancellationToken);
+            }
+        }
+        catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e) || e is BackgroundJobClientException)
+        {
+            // The timers are committed; the sweeper fires any that are due without a wake-up.
+            logger.LogWarning("Timer wake-ups not scheduled, the sweeper will fire them: {Reason}", e.Message);
+        }
+    }
+
+    /// <summary>A reminder whose moment passed before it applied (a process started late) is not sent after the fact.</summary>
+    private static bool IsMissedReminder(TimerInstance instance, DateTimeOffset now) => instance.DueAt < now && instance.Definition.Trigger is null;
+
+    private static void Unschedule(ProcessTimer row, TimerChanges changes)
+    {
+        if (row.HangfireJobId is { } jobId)
+            changes.JobsToDelete.Add(jobId);
+        row.HangfireJobId = null;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Notifications;
+
+/// <summary>
+/// Queues a notification for everyone in the recipient role who has to act — the secretary or college of the item's
+/// municipality, the coordinators of the process's region — in the caller's transaction, with one audit entry.
+/// </summary>
+public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, NotificationComposer composer, TimeProvider clock)
+{
+    public async Task<int> NotifyAsync(DecisionProcess process, AgendaItem? item, string notification, Role recipientRole, string dedupePrefix, CancellationToken cancellationToken)
+    {
+        var query = db.Users.AsNoTracking().Where(u => u.Active && u.Role == recipientRole);
+        query = recipientRole is Role.Secretary or Role.College
+            ? query.Where(u => item != null && u.MunicipalityCode == item.MunicipalityCode)
+            : query.Where(u => u.RegionCode == null || u.RegionCode == process.RegionCode);
+        var recipients = await query.OrderBy(u => u.Id).ToListAsync(cancellationToken);
+        var municipalityName = item is null ? null
+            : await db.Municipalities.AsNoTracking().Where(m => m.Code == item.MunicipalityCode).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        string? kind = null;
+        foreach (var user in recipients)
+        {
+            var message = composer.Compose(notification, process, item, municipalityName, user);
+            kind = message.Kind;
+            db.Outbox.Add(new OutboxMessage
+            {
+                DedupeKey = $"{dedupePrefix}:{user.Id}",
+                Kind = message.Kind,
+                RecipientUserId = user.Id,
+                RecipientName = user.DisplayName,
+                RecipientEmail = user.Email,
+                Subject = message.Subject,
+                Body = message.Body,
+                Link = message.Link,
+                ProcessId = process.Id,
+                MunicipalityCode = item?.MunicipalityCode,
+                CreatedAt = now,
+                Status = OutboxStatus.Pending,
+                NextAttemptAt = now,
+            });
+        }
+        var action = (kind ?? KindOf(notification)) switch
+        {
+            "escalation" => "escalation.sent",
+            "risk" => "risk.alerted",
+            _ => "reminder.sent",
+        };
+        await audit.AppendAsync(Actor.SystemActor, new AuditRecord(process.Id, action, item is null ? "process" : "agendaItem",
+            (item?.Id ?? process.Id).ToString(), item is null ? process.Reference : $"{process.Reference} – {item.MunicipalityCode}",
+            process.Id, item?.Id, item?.MunicipalityCode,
+            After: new JsonObject
+            {
+                ["notification"] = notification,
+                ["recipientRole"] = recipientRole.ToString(),
+                ["recipients"] = new JsonArray(recipients.Select(u => (JsonNode?)JsonValue.Create(u.Id)).ToArray()),
+            },
+            Reason: recipients.Count == 0 ? $"nobody has the role {recipientRole} here" : null), cancellationToken);
+        return recipients.Count;
+    }
+
+    private static string KindOf(string notification) => notification switch
+    {
+        "deadline-escalation" => "escalation",
+        "no-meeting-left" => "risk",
+        _ => "reminder",
+    };
+}

@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Drechtsteden.Decisions.Web.Notifications;
+
+public enum OutboxStatus
+{
+    Pending,
+    Sent,
+    Failed,
+}
+
+/// <summary>
+/// A message to one recipient, written in the same transaction as the event that caused it and sent afterwards by
+/// the dispatcher. <see cref="DedupeKey"/> is unique: the same reminder is never queued twice for one person.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public long Id { get; init; }
+
+    public required string DedupeKey { get; init; }
+
+    /// <summary>reminder, escalation or risk.</summary>
+    public required string Kind { get; init; }
+
+    public required string RecipientUserId { get; init; }
+
+    public required string RecipientName { get; init; }
+
+    public required string RecipientEmail { get; init; }
+
+    public required string Subject { get; init; }
+
+    public required string Body { get; init; }
+
+    public required string Link { get; init; }
+
+    public Guid? ProcessId { get; init; }
+
+    public string? MunicipalityCode { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public OutboxStatus Status { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public DateTimeOffset? SentAt { get; set; }
+
+    public string? LastError { get; set; }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> builder)
+    {
+        builder.ToTable("outbox_messages");
+        builder.HasKey(m => m.Id);
+        builder.Property(m => m.Id).UseIdentityAlwaysColumn();
+        builder.HasIndex(m => m.DedupeKey).IsUnique();
+        builder.HasIndex(m => m.NextAttemptAt).HasFilter("status = 'Pending'");
+        builder.HasIndex(m => new { m.RecipientUserId, m.CreatedAt });
+        builder.Property(m => m.DedupeKey).HasMaxLength(300);
+        builder.Property(m => m.Kind).HasMaxLength(30);
+        builder.Property(m => m.RecipientUserId).HasMaxLength(200);
+        builder.Property(m => m.RecipientName).HasMaxLength(200);
+        builder.Property(m => m.RecipientEmail).HasMaxLength(320);
+        builder.Property(m => m.Subject).HasMaxLength(300);
+        builder.Property(m => m.Link).HasMaxLength(2000);
+        builder.Property(m => m.MunicipalityCode).HasMaxLength(6);
+        builder.Property(m => m.Status).HasMaxLength(20);
+        builder.Property(m => m.LastError).HasMaxLength(2000);
+    }
+}

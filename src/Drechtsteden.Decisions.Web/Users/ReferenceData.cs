@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Regions;
+using Drechtsteden.Decisions.Users;
+using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Users;
+
+public sealed class RegionSettings
+{
+    public string Code { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public List<MunicipalitySettings> Municipalities { get; set; } = [];
+}
+
+public sealed class MunicipalitySettings
+{
+    public string Code { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public DayOfWeek MeetingDay { get; set; } = DayOfWeek.Tuesday;
+}
+
+public sealed class DemoDataOptions
+{
+    public const string Section = "DemoData";
+
+    /// <summary>Demo accounts; null means: in the embedded default only. Never in the Production environment.</summary>
+    public bool? Enabled { get; set; }
+}
+
+/// <summary>
+/// The regions and municipalities are configuration (section "Regions"): another collaboration is a settings
+/// change. They are brought into the database, with an audit entry for each addition, whenever the schema is
+/// migrated. In the embedded default, demo accounts for every role are added too (README lists them).
+/// </summary>
+public static class ReferenceData
+{
+    public static async Task SyncAsync(IServiceProvider services, bool demoAccounts, CancellationToken cancellationToken = default)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var regions = configuration.GetSection("Regions").Get<List<RegionSettings>>() ?? [];
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            audit.BeginAttempt();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(4242)", cancellationToken); // several instances starting at once
+            foreach (var region in regions)
+            {
+                foreach (var m in region.Municipalities)
+                {
+                    if (await db.Municipalities.FindAsync([m.Code], cancellationToken) is null)
+                    {
+                        db.Municipalities.Add(new Municipality(m.Code, m.Name, m.MeetingDay));
+                        await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "municipality.added", "municipality", m.Code, m.Name,
+                            MunicipalityCode: m.Code, After: new JsonObject { ["code"] = m.Code, ["name"] = m.Name, ["meetingDay"] = m.MeetingDay.ToString() }, Status: 201), cancellationToken);
+                    }
+                }
+                if (await db.Regions.FindAsync([region.Code], cancellationToken) is null)
+                {
+                    db.Regions.Add(new Region(region.Code, region.Name, region.Municipalities.Select(m => m.Code)));
+                    await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "region.added", "region", region.Code, region.Name,
+                        After: new JsonObject { ["code"] = region.Code, ["members"] = new JsonArray(region.Municipalities.Select(m => (JsonNode?)JsonValue.Create(m.Code)).ToArray()) },
+                        Status: 201), cancellationToken);
+                }
+            }
+            if (demoAccounts)
+            {
+                foreach (var user in DemoAccounts(regions))
+                {
+                    if (await db.Users.FindAsync([user.Id], cancellationToken) is not null)
+                        continue;
+                    db.Users.Add(user);
+                    await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "user.created", "user", user.Id, user.DisplayName,
+                        MunicipalityCode: user.MunicipalityCode,
+                        After: new JsonObject { ["id"] = user.Id, ["role"] = user.Role.ToString(), ["municipality"] = user.MunicipalityCode, ["region"] = user.RegionCode, ["email"] = user.Email },
+                        Reason: "demo account", Status: 201), cancellationToken);
+                }
+            }
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
+    }
+
+    /// <summary>One coordinator, auditor and administrator, and a secretary and a college account per municipality.</summary>
+    public static IEnumerable<UserAccount> DemoAccounts(IReadOnlyList<RegionSettings> regions)
+    {
+        const string domain = "demo.drechtsteden-decisions.local";
+        yield return new UserAccount("coordinator", "Regiecoördinator (demo)", $"regie@{domain}", Role.Coordinator, regionCode: regions.Count > 0 ? regions[0].Code : null);
+        yield return new UserAccount("auditor", "Accountant (demo)", $"audit@{domain}", Role.Auditor);
+        yield return new UserAccount("admin", "Functioneel beheerder (demo)", $"beheer@{domain}", Role.Admin);
+        foreach (var m in regions.SelectMany(r => r.Municipalities).DistinctBy(m => m.Code))
+        {
+            var slug = m.Name.ToLowerInvariant().Replace(' ', '-');
+            yield return new UserAccount($"secretary-{slug}", $"Gemeentesecretaris {m.Name} (demo)", $"secretaris.{slug}@{domain}", Role.Secretary, m.Code);
+            yield return new UserAccount($"college-{slug}", $"Bestuurssecretaris college {m.Name} (demo)", $"college.{slug}@{domain}", Role.College, m.Code);
+        }
+    }
+}
