@@ -5,6 +5,7 @@ using Drechtsteden.Decisions.Web.Cli;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
 using Drechtsteden.Decisions.Web.Jobs;
+using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
 
@@ -28,6 +29,7 @@ try
     app.MapDecisionsHealth();
     app.MapAuditEndpoints();
     app.MapDecisionsJobs();
+    app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());
 
     return await app.RunVerbOrServeAsync(args);
 }

@@ -34,8 +34,11 @@ public static class CommandLine
                 }
                 app.Lifetime.ApplicationStarted.Register(() =>
                 {
-                    if (app.Urls.Count > 0)
-                        Console.WriteLine($"Drechtsteden.Decisions is running at {string.Join(", ", app.Urls)} (Ctrl+C stops it).");
+                    if (app.Urls.Count == 0)
+                        return;
+                    Console.WriteLine($"Drechtsteden.Decisions is running at {string.Join(", ", app.Urls)} (Ctrl+C stops it).");
+                    if (string.IsNullOrWhiteSpace(app.Services.GetRequiredService<Notifications.MailOptions>().SmtpHost) && !app.Environment.IsProduction())
+                        Console.WriteLine($"No SMTP server configured: messages are listed at {app.Urls.First().TrimEnd('/')}{Notifications.DevMailbox.Path}");
                 });
                 await app.RunAsync();
                 return 0;
