@@ -25,7 +25,7 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
         if (startsAt <= clock.GetUtcNow())
             throw DomainException.Invalid("meeting-in-past", "A new meeting must lie in the future.", "startsAt");
         var meeting = new Meeting(Guid.CreateVersion7(clock.GetUtcNow()), municipalityCode, AuditHash.ToMicroseconds(startsAt), Trim(note));
-        await InTransactionAsync(async () =>
+        await audit.InTransactionAsync(async () =>
         {
             db.Meetings.Add(meeting);
             await audit.AppendAsync(actor, Record("meeting.added", meeting, null, Json(meeting), note, StatusCodes.Status201Created), cancellationToken);
@@ -37,7 +37,7 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
     {
         Meeting meeting = null!;
         var timerChanges = new TimerChanges();
-        await InTransactionAsync(async () =>
+        await audit.InTransactionAsync(async () =>
         {
             timerChanges = new TimerChanges(); // a retried attempt starts over
             meeting = await LockAsync(meetingId, actor, cancellationToken);
@@ -78,7 +78,7 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
     public async Task<Meeting> CancelAsync(Guid meetingId, string? note, Actor actor, CancellationToken cancellationToken = default)
     {
         Meeting meeting = null!;
-        await InTransactionAsync(async () =>
+        await audit.InTransactionAsync(async () =>
         {
             meeting = await LockAsync(meetingId, actor, cancellationToken);
             if ((await ScheduledItemsAsync(meetingId, cancellationToken)).Count > 0)
@@ -112,20 +112,6 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
                           where item.MeetingId == meetingId
                           select new { Item = item, process.DeadlineAt }).ToListAsync(cancellationToken);
         return rows.Select(r => (r.Item, r.DeadlineAt)).ToList();
-    }
-
-    private async Task InTransactionAsync(Func<Task> work, CancellationToken cancellationToken)
-    {
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            audit.BeginAttempt();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await work();
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        });
     }
 
     private static AuditRecord Record(string action, Meeting meeting, JsonObject? before, JsonObject after, string? note, int status) =>

@@ -85,17 +85,8 @@ public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOpti
             ?? throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
         var entries = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == processId).OrderBy(e => e.ChainSequence).ToListAsync(cancellationToken);
 
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            trail.BeginAttempt();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await trail.AppendAsync(actor, new AuditRecord(processId, "audit.exported", "auditTrail", processId.ToString(), process.Reference, processId,
-                After: new JsonObject { ["format"] = format, ["entries"] = entries.Count, ["lastSequence"] = entries.LastOrDefault()?.ChainSequence ?? 0 }), cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        });
+        await trail.InTransactionAsync(() => trail.AppendAsync(actor, new AuditRecord(processId, "audit.exported", "auditTrail", processId.ToString(), process.Reference, processId,
+            After: new JsonObject { ["format"] = format, ["entries"] = entries.Count, ["lastSequence"] = entries.LastOrDefault()?.ChainSequence ?? 0 }), cancellationToken), cancellationToken);
         return entries;
     }
 

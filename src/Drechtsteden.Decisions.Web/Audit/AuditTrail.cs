@@ -36,8 +36,31 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
 {
     private readonly Dictionary<Guid, (long Sequence, string Hash)> _heads = [];
 
-    /// <summary>Forget the chain heads read in an earlier (rolled back) attempt of the same command.</summary>
-    public void BeginAttempt() => _heads.Clear();
+    /// <summary>
+    /// Runs one change as one transaction: its rows and its audit entries commit together or not at all. A transient
+    /// failure retries the whole unit (EF's execution strategy), starting from a clean change tracker.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            _heads.Clear(); // chain heads read by a rolled-back attempt are stale
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var result = await work();
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        });
+    }
+
+    public Task InTransactionAsync(Func<Task> work, CancellationToken cancellationToken) =>
+        InTransactionAsync(async () =>
+        {
+            await work();
+            return true;
+        }, cancellationToken);
 
     public async Task AppendAsync(Actor actor, AuditRecord record, CancellationToken cancellationToken = default)
     {
@@ -82,6 +105,7 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         entry.Hash = AuditHash.Compute(entry);
         db.AuditEntries.Add(entry);
         _heads[record.ChainId] = (entry.ChainSequence, entry.Hash);
+        Telemetry.AuditAppends.Add(1);
     }
 
     /// <summary>The advisory lock key of a chain: the random half of its UUIDv7 (0 for the system chain).</summary>

@@ -80,7 +80,7 @@ public sealed class ProcessCommands(
 
         var fired = false;
         double lateness = 0;
-        var timerChanges = await InTransactionAsync(async () =>
+        var timerChanges = await audit.InTransactionAsync(async () =>
         {
             fired = false;
             var process = await LockAndLoadAsync(processId.Value, cancellationToken);
@@ -142,7 +142,7 @@ public sealed class ProcessCommands(
     {
         await EnsureCatalogAsync(cancellationToken);
         var alerted = false;
-        await InTransactionAsync(async () =>
+        await audit.InTransactionAsync(async () =>
         {
             var process = await LockAndLoadAsync(processId, cancellationToken);
             var item = process.Items.First(i => i.Id == itemId);
@@ -176,7 +176,7 @@ public sealed class ProcessCommands(
         CommandResponse? response = null;
         try
         {
-            var timerChanges = await InTransactionAsync(async () =>
+            var timerChanges = await audit.InTransactionAsync(async () =>
             {
                 var (process, before, result) = await work();
                 foreach (var record in ProcessAudit.RecordsFor(before, process, result, status))
@@ -217,22 +217,6 @@ public sealed class ProcessCommands(
             Telemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", key.Command), new KeyValuePair<string, object?>("outcome", e.Code));
             throw;
         }
-    }
-
-    /// <summary>One transaction (retried as a whole on a transient failure); SaveChanges and commit at the end.</summary>
-    private async Task<TimerChanges> InTransactionAsync(Func<Task<TimerChanges>> work, CancellationToken cancellationToken)
-    {
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            audit.BeginAttempt();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var changes = await work();
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return changes;
-        });
     }
 
     private async Task<CommandResponse?> ReplayAsync(string idempotencyKey, Actor actor, string requestHash, CancellationToken cancellationToken)

@@ -47,12 +47,8 @@ public static class ReferenceData
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        await audit.InTransactionAsync(async () =>
         {
-            db.ChangeTracker.Clear();
-            audit.BeginAttempt();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(4242)", cancellationToken); // several instances starting at once
             foreach (var region in regions)
             {
@@ -86,9 +82,7 @@ public static class ReferenceData
                         Reason: "demo account", Status: 201), cancellationToken);
                 }
             }
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        });
+        }, cancellationToken);
     }
 
     /// <summary>One coordinator, auditor and administrator, and a secretary and a college account per municipality.</summary>

@@ -37,21 +37,20 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
     /// </summary>
     private async Task StoreAsync(DecisionsDbContext db, AuditTrail audit, string file, WorkflowDefinition definition, TimeProvider clock, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        audit.BeginAttempt();
-        var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO workflow_definitions (definition_id, version, name, content_hash, json, source_file, loaded_at) VALUES ({definition.DefinitionId}, {definition.Version}, {definition.Name}, {definition.ContentHash}, {definition.Json}, {file}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
-            cancellationToken);
-        if (inserted == 1)
+        await audit.InTransactionAsync(async () =>
         {
-            await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "workflow-definition.loaded", "workflowDefinition",
-                $"{definition.DefinitionId}@{definition.Version}", definition.Name,
-                After: new JsonObject { ["definitionId"] = definition.DefinitionId, ["version"] = definition.Version, ["contentHash"] = definition.ContentHash, ["file"] = file },
-                Status: StatusCodes.Status201Created), cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Stored workflow definition {DefinitionId} v{Version} from {File}", definition.DefinitionId, definition.Version, file);
-        }
-        await transaction.CommitAsync(cancellationToken);
+            var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
+                $"INSERT INTO workflow_definitions (definition_id, version, name, content_hash, json, source_file, loaded_at) VALUES ({definition.DefinitionId}, {definition.Version}, {definition.Name}, {definition.ContentHash}, {definition.Json}, {file}, {clock.GetUtcNow()}) ON CONFLICT DO NOTHING",
+                cancellationToken);
+            if (inserted == 1)
+            {
+                await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "workflow-definition.loaded", "workflowDefinition",
+                    $"{definition.DefinitionId}@{definition.Version}", definition.Name,
+                    After: new JsonObject { ["definitionId"] = definition.DefinitionId, ["version"] = definition.Version, ["contentHash"] = definition.ContentHash, ["file"] = file },
+                    Status: StatusCodes.Status201Created), cancellationToken);
+                logger.LogInformation("Stored workflow definition {DefinitionId} v{Version} from {File}", definition.DefinitionId, definition.Version, file);
+            }
+        }, cancellationToken);
     }
 
     private WorkflowDefinitionSet Loaded => _loaded ?? throw new InvalidOperationException("The workflow definitions have not been loaded from the database yet.");
