@@ -68,6 +68,44 @@ public sealed class ReminderTests
     }
 
     [Test]
+    public async Task Moving_a_meeting_moves_the_decision_reminder_of_the_items_on_it()
+    {
+        var process = (await _db.StartAsync()).ProcessId;
+        var meeting = await _db.AddMeetingAsync("GM0505", new DateOnly(2024, 9, 3));
+        await _db.ScheduleAsync(process, "GM0505", meeting.Id);
+        Task<ProcessTimer> ReminderAsync() => _db.InScopeAsync(sp =>
+            sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.ProcessId == process && t.TimerId == "decision-reminder"));
+        Assert.That((await ReminderAsync()).DueAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(9, 0))));
+
+        await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Agenda.MeetingCommands>()
+            .MoveAsync(meeting.Id, Amsterdam.At(new DateOnly(2024, 9, 5), new TimeOnly(10, 0)), "Verzet", ProcessDatabase.Secretary("GM0505")));
+
+        var moved = await ReminderAsync();
+        Assert.That(moved.DueAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 6), new TimeOnly(9, 0))));
+        Assert.That(moved.Status, Is.EqualTo(TimerStatus.Scheduled));
+        var item = (await _db.LoadAsync(process)).Item("GM0505");
+        Assert.That(item.MeetingStartsAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 5), new TimeOnly(10, 0))));
+    }
+
+    [Test]
+    public async Task A_meeting_with_items_on_it_is_not_cancelled_nor_moved_past_the_deadline()
+    {
+        var process = (await _db.StartAsync()).ProcessId;
+        var meeting = await _db.AddMeetingAsync("GM0505", new DateOnly(2024, 9, 3));
+        await _db.ScheduleAsync(process, "GM0505", meeting.Id);
+        var commands = (IServiceProvider sp) => sp.GetRequiredService<Web.Agenda.MeetingCommands>();
+        var secretary = ProcessDatabase.Secretary("GM0505");
+
+        var cancel = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).CancelAsync(meeting.Id, null, secretary))))!;
+        var late = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).MoveAsync(meeting.Id, Amsterdam.At(new DateOnly(2024, 9, 17), new TimeOnly(10, 0)), null, secretary))))!;
+        var other = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).CancelAsync(meeting.Id, null, ProcessDatabase.Secretary("GM0590")))))!;
+
+        Assert.That(cancel.Code, Is.EqualTo("meeting-has-items"));
+        Assert.That(late.Code, Is.EqualTo("meeting-after-deadline"));
+        Assert.That(other.Kind, Is.EqualTo(DomainErrorKind.Forbidden), "Papendrecht's secretary does not keep Dordrecht's calendar");
+    }
+
+    [Test]
     public async Task A_college_without_a_meeting_before_the_deadline_is_reported_to_the_coordinator_once()
     {
         var process = (await _db.StartAsync()).ProcessId;
