@@ -1,6 +1,8 @@
 using Drechtsteden.Decisions.Web;
 using Drechtsteden.Decisions.Web.Agenda;
+using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Auth;
 using Drechtsteden.Decisions.Web.Cli;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
@@ -19,15 +21,22 @@ try
     builder.Services.AddDecisionsJobs(builder.Configuration, builder.Configuration.GetConnectionString(DatabaseExtensions.ConnectionName)!);
     builder.Services.AddScoped<ProcessCommands>();
     builder.Services.AddScoped<MeetingCommands>();
-    builder.Services.AddAuthentication();
-    builder.Services.AddAuthorization();
+    builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
+    builder.Services.AddApiErrors();
+    builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
     var app = builder.Build();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
     app.UseAuditRequestContext();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseRateLimiter();
     app.MapDecisionsHealth();
-    app.MapAuditEndpoints();
+    app.MapAuthEndpoints();
+    var api = app.MapGroup("/api").RequireAuthorization();
+    api.MapProcessEndpoints();
+    api.MapAuditEndpoints();
     app.MapDecisionsJobs();
     app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());
 

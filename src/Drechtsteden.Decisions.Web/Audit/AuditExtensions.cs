@@ -42,14 +42,15 @@ public static class AuditExtensions
         await next(context);
     });
 
-    public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder api)
     {
-        app.MapGet("/api/audit/verify", VerifyAsync).WithName("VerifyAudit").WithTags("Audit");
-        return app;
+        api.MapGet("/audit/verify", VerifyAsync).WithName("VerifyAudit").WithTags("Audit")
+            .RequireAuthorization(policy => policy.RequireRole(nameof(Role.Coordinator), nameof(Role.Auditor), nameof(Role.Admin)));
+        return api;
     }
 
-    private static async Task<IResult> VerifyAsync(AuditVerifier verifier, CancellationToken cancellationToken) =>
-        Results.Ok(await verifier.VerifyAsync(cancellationToken: cancellationToken));
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditVerification>> VerifyAsync(AuditVerifier verifier, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await verifier.VerifyAsync(cancellationToken: cancellationToken));
 }
 
 /// <summary>Writes a checkpoint of the chain heads at a fixed interval (and once at start-up).</summary>

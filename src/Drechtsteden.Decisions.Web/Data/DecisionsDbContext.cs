@@ -31,6 +31,8 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
 
     public DbSet<Decisions.Users.UserAccount> Users => Set<Decisions.Users.UserAccount>();
 
+    public DbSet<Auth.ApiToken> ApiTokens => Set<Auth.ApiToken>();
+
     /// <summary>A process with everything a command or a page needs: concepts, items, decisions, deadline history.</summary>
     public IQueryable<DecisionProcess> ProcessAggregates =>
         Processes.Include(p => p.Concepts).Include(p => p.Items).ThenInclude(i => i.Decisions).Include(p => p.DeadlineChanges).AsSplitQuery();

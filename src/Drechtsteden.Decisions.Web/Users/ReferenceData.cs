@@ -47,6 +47,7 @@ public static class ReferenceData
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+        var hasher = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.IPasswordHasher<UserAccount>>();
         await audit.InTransactionAsync(async () =>
         {
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(4242)", cancellationToken); // several instances starting at once
@@ -75,6 +76,7 @@ public static class ReferenceData
                 {
                     if (await db.Users.FindAsync([user.Id], cancellationToken) is not null)
                         continue;
+                    user.SetPasswordHash(hasher.HashPassword(user, DemoPassword));
                     db.Users.Add(user);
                     await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "user.created", "user", user.Id, user.DisplayName,
                         MunicipalityCode: user.MunicipalityCode,
@@ -84,6 +86,9 @@ public static class ReferenceData
             }
         }, cancellationToken);
     }
+
+    /// <summary>The password of every demo account (README). Demo accounts exist only outside Production.</summary>
+    public const string DemoPassword = "demo";
 
     /// <summary>One coordinator, auditor and administrator, and a secretary and a college account per municipality.</summary>
     public static IEnumerable<UserAccount> DemoAccounts(IReadOnlyList<RegionSettings> regions)

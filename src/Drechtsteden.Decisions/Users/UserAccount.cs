@@ -42,5 +42,10 @@ public sealed class UserAccount
 
     public bool Active { get; private set; }
 
+    /// <summary>A password hash made by the host (PBKDF2); null for accounts that sign in elsewhere (OpenID Connect) or only use API tokens.</summary>
+    public string? PasswordHash { get; private set; }
+
+    public void SetPasswordHash(string? hash) => PasswordHash = hash;
+
     public Actor AsActor() => new(Id, DisplayName, Role, MunicipalityCode);
 }

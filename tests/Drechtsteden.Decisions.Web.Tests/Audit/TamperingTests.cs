@@ -179,6 +179,7 @@ public sealed class TamperingTests
     {
         await using var app = new DecisionsAppFactory(_database.App, _checkpoints);
         using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add(TestAuthentication.Header, "auditor;Auditor");
 
         var result = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/audit/verify", UriKind.Relative));
 

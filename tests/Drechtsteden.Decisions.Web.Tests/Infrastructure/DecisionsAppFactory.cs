@@ -10,8 +10,9 @@ using Microsoft.Extensions.Options;
 
 namespace Drechtsteden.Decisions.Web.Tests.Infrastructure;
 
-/// <summary>The host in-process on a test database of its own.</summary>
-public sealed class DecisionsAppFactory(string connectionString, string? checkpointDirectory = null, IReadOnlyDictionary<string, string?>? settings = null)
+/// <summary>The host in-process on a test database of its own; by default tests sign in with a header (<see cref="TestAuthentication"/>), otherwise through the real schemes.</summary>
+public sealed class DecisionsAppFactory(string connectionString, string? checkpointDirectory = null, IReadOnlyDictionary<string, string?>? settings = null,
+    bool testSignIn = true)
     : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = connectionString;
@@ -30,9 +31,12 @@ public sealed class DecisionsAppFactory(string connectionString, string? checkpo
         builder.UseSetting("Mail:PickupDirectory", MailDirectory);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
-        builder.ConfigureTestServices(services => services
-            .AddAuthentication(TestAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, _ => { }));
+        if (testSignIn)
+        {
+            builder.ConfigureTestServices(services => services
+                .AddAuthentication(TestAuthentication.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, _ => { }));
+        }
     }
 }
 
