@@ -22,11 +22,11 @@ try
     builder.Services.AddScoped<ProcessCommands>();
     builder.Services.AddScoped<MeetingCommands>();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
-    builder.Services.AddApiErrors();
-    builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+    builder.Services.AddDecisionsApi();
 
     var app = builder.Build();
     app.UseExceptionHandler();
+    app.UseSecurityHeaders();
     app.UseStatusCodePages();
     app.UseAuditRequestContext();
     app.UseAuthentication();
@@ -34,9 +34,7 @@ try
     app.UseRateLimiter();
     app.MapDecisionsHealth();
     app.MapAuthEndpoints();
-    var api = app.MapGroup("/api").RequireAuthorization();
-    api.MapProcessEndpoints();
-    api.MapAuditEndpoints();
+    app.MapDecisionsApi();
     app.MapDecisionsJobs();
     app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());
 

@@ -90,7 +90,7 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Tim
         return meeting;
     }
 
-    private static void EnsureMayKeepCalendar(Actor actor, string municipalityCode)
+    public static void EnsureMayKeepCalendar(Actor actor, string municipalityCode)
     {
         var allowed = actor.Role == Role.Admin || (actor.Role == Role.Secretary && actor.ActsFor(municipalityCode));
         if (!allowed)

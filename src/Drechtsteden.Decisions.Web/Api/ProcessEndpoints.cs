@@ -53,15 +53,17 @@ public static class ProcessEndpoints
     {
         var processes = api.MapGroup("/processes").WithTags("Processes");
         processes.MapGet("/", ListAsync).WithName("ListProcesses");
-        processes.MapPost("/", StartAsync).WithName("StartProcess");
+        processes.MapPost("/", StartAsync).WithName("StartProcess").ProducesCommandProblems();
         processes.MapGet("/{id:guid}", GetAsync).WithName("GetProcess");
-        processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept");
-        processes.MapPost("/{id:guid}/deadline", ExtendAsync).WithName("ExtendDeadline");
-        processes.MapPost("/{id:guid}/publish", PublishAsync).WithName("Publish");
-        processes.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelProcess");
-        processes.MapPost("/{id:guid}/items/{code}/schedule", ScheduleAsync).WithName("ScheduleItem");
-        processes.MapPost("/{id:guid}/items/{code}/decision", DecideAsync).WithName("RecordDecision");
-        processes.MapGet("/{id:guid}/audit", AuditAsync).WithName("ExportProcessAudit");
+        processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept").ProducesCommandProblems();
+        processes.MapPost("/{id:guid}/deadline", ExtendAsync).WithName("ExtendDeadline").ProducesCommandProblems();
+        processes.MapPost("/{id:guid}/publish", PublishAsync).WithName("Publish").ProducesCommandProblems();
+        processes.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelProcess").ProducesCommandProblems();
+        processes.MapPost("/{id:guid}/items/{code}/schedule", ScheduleAsync).WithName("ScheduleItem").ProducesCommandProblems();
+        processes.MapPost("/{id:guid}/items/{code}/decision", DecideAsync).WithName("RecordDecision").ProducesCommandProblems();
+        processes.MapGet("/{id:guid}/audit", AuditAsync).WithName("ExportProcessAudit")
+            .Produces<System.Text.Json.Nodes.JsonArray>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         return api;
     }
 
@@ -102,6 +104,8 @@ public static class ProcessEndpoints
         CancellationToken cancellationToken)
     {
         var actor = ActorOf(context);
+        if (actor.Role != Role.Coordinator)
+            throw DomainException.Forbidden("role-not-allowed", $"The role {actor.Role} may not start a process.");
         var deadline = request switch
         {
             { DeadlineDate: { } date, DeadlineAt: null } => Deadline.EndOfDay(date),
@@ -122,6 +126,7 @@ public static class ProcessEndpoints
         DecisionWorkflow workflow, DecisionsDbContext db, CancellationToken cancellationToken) =>
         RunAsync(context, commands, id, "schedule", new { id, code, request }, async (process, actor, now) =>
         {
+            workflow.Authorize(process, "Schedule", actor, code);
             var meetingId = request.MeetingId ?? throw DomainException.Invalid("meeting-required", "Choose one of the college's meetings (meetingId).", "meetingId");
             var meeting = await db.Meetings.FindAsync([meetingId], cancellationToken)
                 ?? throw DomainException.Invalid("meeting-not-found", $"Meeting {meetingId} does not exist.", "meetingId");
@@ -132,6 +137,7 @@ public static class ProcessEndpoints
         DecisionWorkflow workflow, CancellationToken cancellationToken) =>
         RunAsync(context, commands, id, "decision", new { id, code, request }, (process, actor, now) =>
         {
+            workflow.Authorize(process, request.Outcome == DecisionOutcome.Deferred ? "Defer" : "Decide", actor, code);
             var input = new DecisionInput(
                 request.Outcome ?? throw DomainException.Invalid("outcome-required", "Say what the college decided (outcome).", "outcome"),
                 request.ConceptVersion ?? throw DomainException.Invalid("concept-version-required", "Name the concept version the college decided on (conceptVersion).", "conceptVersion"),
@@ -148,6 +154,7 @@ public static class ProcessEndpoints
         CancellationToken cancellationToken) =>
         RunAsync(context, commands, id, "deadline", new { id, request }, (process, actor, now) =>
         {
+            workflow.Authorize(process, "ExtendDeadline", actor);
             var deadline = request switch
             {
                 { Date: { } date, At: null } => Deadline.EndOfDay(date),
@@ -238,6 +245,18 @@ public static class ProcessEndpoints
             p.Concepts.OrderBy(c => c.Number).Select(c => new ConceptDto(c.Number, c.Text, c.DocumentUrl, c.Note, c.CreatedAt)).ToList(),
             items, workflow.PermittedTriggers(p, null, actor, now), version);
     }
+}
+
+/// <summary>The problem answers a command can give, for the OpenAPI document.</summary>
+public static class ProblemResponses
+{
+    public static RouteHandlerBuilder ProducesCommandProblems(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 }
 
 /// <summary>Weak ETags from the row version (xmin); If-Match is honoured by every command.</summary>

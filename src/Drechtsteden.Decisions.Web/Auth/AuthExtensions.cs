@@ -140,7 +140,8 @@ public static class AuthExtensions
     {
         app.MapPost("/api/auth/token", IssueTokenAsync)
             .WithName("IssueToken").WithTags("Authentication").AllowAnonymous().RequireRateLimiting(TokenRateLimit)
-            .WithSummary("Exchange a user name and password for a short-lived bearer token.");
+            .WithSummary("Exchange a user name and password for a short-lived bearer token.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 

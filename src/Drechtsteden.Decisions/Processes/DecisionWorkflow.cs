@@ -94,6 +94,20 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
     public CommandResult Cancel(DecisionProcess process, string? reason, Actor actor, DateTimeOffset now) =>
         FireOnProcess(process, "Cancel", new ProcessContext(process, actor, now) { Reason = reason });
 
+    /// <summary>
+    /// Who may ask, before what is asked is looked at: the actor's role must be allowed to fire the trigger in the
+    /// process's definition, and a secretary or college acts only for its own municipality.
+    /// </summary>
+    public void Authorize(DecisionProcess process, string trigger, Actor actor, string? municipalityCode = null)
+    {
+        WorkflowPermissions.EnsureRoleMayFire(DefinitionOf(process), municipalityCode is null ? MachineKind.Process : MachineKind.Item, trigger, actor.Role);
+        if (municipalityCode is null)
+            return;
+        process.Item(municipalityCode);
+        if (actor.Role is Role.Secretary or Role.College && !actor.ActsFor(municipalityCode))
+            throw DomainException.Forbidden("other-municipality", $"You act for {actor.MunicipalityCode ?? "no municipality"}, not for {municipalityCode}.");
+    }
+
     /// <summary>A timer of the definition fires its trigger, as the system.</summary>
     public CommandResult FireTimerTrigger(DecisionProcess process, string? municipalityCode, string trigger, DateTimeOffset now) =>
         municipalityCode is null

@@ -29,19 +29,12 @@ public sealed class WorkflowEngine<TContext>(WorkflowBlocks<TContext> blocks)
     {
         var machineDefinition = definition.Machine(kind);
         var current = state.Get();
-        var candidates = machineDefinition.Transitions
-            .Where(t => !t.Automatic && t.Trigger == trigger && t.From.Contains(current))
+        WorkflowPermissions.EnsureRoleMayFire(definition, kind, trigger, role);
+        var allowed = machineDefinition.Transitions
+            .Where(t => !t.Automatic && t.Trigger == trigger && t.From.Contains(current) && t.Roles.Contains(role.ToString()))
             .ToList();
-        if (candidates.Count == 0)
-        {
-            var known = machineDefinition.Transitions.Any(t => t.Trigger == trigger);
-            throw known
-                ? DomainException.Conflict("not-allowed-in-state", $"{trigger} is not possible while the {Describe(kind)} is {DisplayName(machineDefinition, current)}.")
-                : DomainException.Conflict("unknown-trigger", $"The workflow '{definition.DefinitionId}' v{definition.Version} has no trigger {trigger}.");
-        }
-        var allowed = candidates.Where(t => t.Roles.Contains(role.ToString())).ToList();
         if (allowed.Count == 0)
-            throw DomainException.Forbidden("role-not-allowed", $"The role {role} may not do {trigger}.");
+            throw DomainException.Conflict("not-allowed-in-state", $"{trigger} is not possible while the {Describe(kind)} is {DisplayName(machineDefinition, current)}.");
 
         GuardFailure? firstFailure = null;
         var passing = new List<TransitionDefinition>();
@@ -189,4 +182,22 @@ public static class WorkflowDiagram
         var machine = StatelessMachine.Build(machineDefinition, new StateAccessor(() => state, s => state = s), _ => false, kind == MachineKind.Process ? (definition.Completion, false) : null);
         return MermaidGraph.Format(machine.GetInfo());
     }
+}
+
+/// <summary>Who may fire what, from the definition alone.</summary>
+public static class WorkflowPermissions
+{
+    /// <summary>
+    /// The role check comes first, whatever the state: a role that may never fire this trigger is told so (403), not
+    /// that the moment is wrong.
+    /// </summary>
+    public static void EnsureRoleMayFire(WorkflowDefinition definition, MachineKind kind, string trigger, Role role)
+    {
+        var transitions = definition.Machine(kind).Transitions.Where(t => !t.Automatic && t.Trigger == trigger).ToList();
+        if (transitions.Count == 0)
+            throw DomainException.Conflict("unknown-trigger", $"The workflow '{definition.DefinitionId}' v{definition.Version} has no trigger {trigger}.");
+        if (!transitions.Any(t => t.Roles.Contains(role.ToString())))
+            throw DomainException.Forbidden("role-not-allowed", $"The role {role} may not do {trigger}.");
+    }
+
 }
