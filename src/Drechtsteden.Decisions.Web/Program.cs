@@ -23,6 +23,7 @@ try
     builder.Services.AddScoped<MeetingCommands>();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
+    builder.Services.AddSignIn();
 
     var app = builder.Build();
     app.UseExceptionHandler();
@@ -32,8 +33,11 @@ try
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseRateLimiter();
+    app.UseAntiforgery();
+    app.UseCookieAntiforgery();
     app.MapDecisionsHealth();
     app.MapAuthEndpoints();
+    app.MapSignIn();
     app.MapDecisionsApi();
     app.MapDecisionsJobs();
     app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());
