@@ -17,19 +17,35 @@ namespace Drechtsteden.Decisions.Web.Agenda;
 /// </summary>
 public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, TimerScheduler timers, DecisionWorkflow workflow, TimeProvider clock)
 {
-    public async Task<Meeting> AddAsync(string municipalityCode, DateTimeOffset startsAt, string? note, Actor actor, CancellationToken cancellationToken = default)
+    private sealed record AddedMeeting(Guid MeetingId);
+
+    public async Task<Meeting> AddAsync(string municipalityCode, DateTimeOffset startsAt, string? note, Actor actor, CommandKey? key = null,
+        CancellationToken cancellationToken = default)
     {
         EnsureMayKeepCalendar(actor, municipalityCode);
+        key ??= new CommandKey(null, "add-meeting", municipalityCode);
+        if (await db.ReplayAsync<AddedMeeting>(key, actor, cancellationToken) is { } earlier)
+            return await db.Meetings.AsNoTracking().FirstAsync(m => m.Id == earlier.MeetingId, cancellationToken);
         if (!await db.Municipalities.AnyAsync(m => m.Code == municipalityCode, cancellationToken))
             throw DomainException.NotFound("municipality-not-found", $"Municipality {municipalityCode} does not exist.");
         if (startsAt <= clock.GetUtcNow())
             throw DomainException.Invalid("meeting-in-past", "A new meeting must lie in the future.", "startsAt");
         var meeting = new Meeting(Guid.CreateVersion7(clock.GetUtcNow()), municipalityCode, AuditHash.ToMicroseconds(startsAt), Trim(note));
-        await audit.InTransactionAsync(async () =>
+        try
         {
-            db.Meetings.Add(meeting);
-            await audit.AppendAsync(actor, Record("meeting.added", meeting, null, Json(meeting), note, StatusCodes.Status201Created), cancellationToken);
-        }, cancellationToken);
+            await audit.InTransactionAsync(async () =>
+            {
+                db.Meetings.Add(meeting);
+                await audit.AppendAsync(actor, Record("meeting.added", meeting, null, Json(meeting), note, StatusCodes.Status201Created), cancellationToken);
+                db.Remember(key, actor, new AddedMeeting(meeting.Id), clock.GetUtcNow());
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsConcurrentDuplicate())
+        {
+            db.ChangeTracker.Clear();
+            var first = await db.ReplayAsync<AddedMeeting>(key, actor, cancellationToken) ?? throw new InvalidOperationException("The idempotency record vanished.");
+            return await db.Meetings.AsNoTracking().FirstAsync(m => m.Id == first.MeetingId, cancellationToken);
+        }
         return meeting;
     }
 

@@ -12,8 +12,11 @@ public sealed record NotificationDto(long Id, string Kind, string Subject, strin
 
 public sealed record ApiTokenRequest(string? UserId, string? Name);
 
-/// <summary>The token is shown once, here; only its hash is kept.</summary>
-public sealed record ApiTokenCreated(Guid Id, string UserId, string Name, string Token);
+/// <summary>
+/// The token is shown once, here; only its hash is kept. A retry with the same Idempotency-Key gets the same answer
+/// without the token (null): the secret is never stored to be shown again.
+/// </summary>
+public sealed record ApiTokenCreated(Guid Id, string UserId, string Name, string? Token);
 
 /// <summary>What belongs to the signed-in user: their messages. And the administrators' API tokens for integrations.</summary>
 public static class AccountEndpoints
@@ -42,6 +45,9 @@ public static class AccountEndpoints
         var name = string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200
             ? throw DomainException.Invalid("name-required", "Name the integration the token is for (name, at most 200 characters).", "name")
             : request.Name.Trim();
+        var key = CommandKey.From(context, "create-api-token", request);
+        if (await db.ReplayAsync<ApiTokenCreated>(key, admin, cancellationToken) is { } earlier)
+            return TypedResults.Created($"/api/api-tokens/{earlier.Id}", earlier);
         var secret = ApiToken.NewSecret();
         var token = new ApiToken { Id = Guid.CreateVersion7(), UserId = userId, Name = name, TokenHash = ApiToken.HashOf(secret), CreatedAt = clock.GetUtcNow(), CreatedBy = admin.UserId };
         await audit.InTransactionAsync(async () =>
@@ -51,6 +57,7 @@ public static class AccountEndpoints
             db.ApiTokens.Add(token);
             await audit.AppendAsync(admin, new AuditRecord(AuditEntry.SystemChain, "token.created", "apiToken", token.Id.ToString(), name,
                 After: new JsonObject { ["user"] = userId, ["name"] = name }, Status: StatusCodes.Status201Created), cancellationToken);
+            db.Remember(key, admin, new ApiTokenCreated(token.Id, userId, name, null), clock.GetUtcNow());
         }, cancellationToken);
         return TypedResults.Created($"/api/api-tokens/{token.Id}", new ApiTokenCreated(token.Id, userId, name, secret));
     }

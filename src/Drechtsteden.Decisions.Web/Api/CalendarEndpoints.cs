@@ -55,7 +55,7 @@ public static class CalendarEndpoints
     {
         MeetingCommands.EnsureMayKeepCalendar(ActorOf(context), code);
         var startsAt = request.StartsAt ?? throw DomainException.Invalid("starts-at-required", "When does the meeting start (startsAt)?", "startsAt");
-        var meeting = await meetings.AddAsync(code, startsAt, request.Note, ActorOf(context), cancellationToken);
+        var meeting = await meetings.AddAsync(code, startsAt, request.Note, ActorOf(context), CommandKey.From(context, "add-meeting", new { code, request }), cancellationToken);
         return TypedResults.Created($"/api/municipalities/{code}/meetings/{meeting.Id}", new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
     }
 

@@ -117,7 +117,7 @@ public static class ProcessEndpoints
             ?? throw DomainException.NotFound("region-not-found", "No region is configured.");
         var command = new StartProcess(request.Title ?? "", request.Reference ?? "", request.ConceptText ?? "", deadline, request.Participants ?? [],
             request.SynchronizationWindowStart, request.DocumentUrl, request.DefinitionId, request.TimerOffsets);
-        var answer = await commands.StartAsync(command, region, actor, Key(context, "start", request), cancellationToken);
+        var answer = await commands.StartAsync(command, region, actor, CommandKey.From(context, "start", request), cancellationToken);
         context.Response.Headers.ETag = ETags.Of(answer.Version);
         return TypedResults.Created($"/api/processes/{answer.ProcessId}", Answer(answer));
     }
@@ -194,18 +194,10 @@ public static class ProcessEndpoints
         Func<DecisionProcess, Actor, DateTimeOffset, Task<CommandResult>> run, CancellationToken cancellationToken)
     {
         var actor = ActorOf(context);
-        var answer = await commands.ExecuteAsync(id, actor, Key(context, command, payload), ETags.IfMatch(context.Request),
+        var answer = await commands.ExecuteAsync(id, actor, CommandKey.From(context, command, payload), ETags.IfMatch(context.Request),
             (process, now) => run(process, actor, now), cancellationToken);
         context.Response.Headers.ETag = ETags.Of(answer.Version);
         return TypedResults.Ok(Answer(answer));
-    }
-
-    private static CommandKey Key(HttpContext context, string command, object payload)
-    {
-        var key = context.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        if (key is { Length: > 200 })
-            throw DomainException.Invalid("idempotency-key-too-long", "An Idempotency-Key has at most 200 characters.", "Idempotency-Key");
-        return new CommandKey(string.IsNullOrWhiteSpace(key) ? null : key, command, payload);
     }
 
     private static CommandAnswer Answer(CommandResponse r) => new(r.ProcessId, r.State, r.Version, r.Warnings, r.Replayed);

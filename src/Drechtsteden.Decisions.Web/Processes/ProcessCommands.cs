@@ -24,9 +24,6 @@ public sealed record CommandResponse(Guid ProcessId, string State, uint Version,
 public sealed class StaleVersionException(uint expected, uint actual)
     : Exception($"The process changed since you loaded it (version {expected}, now {actual}); reload and try again.");
 
-/// <summary>A command's identity for idempotency: a key chosen by the client, and what the request was.</summary>
-public sealed record CommandKey(string? IdempotencyKey, string Command, object Payload);
-
 /// <summary>
 /// Runs process commands as single PostgreSQL transactions: the process row is locked (FOR UPDATE), so commands on
 /// one process are serialized and the second of two conflicting commands sees the first one's result; the state
@@ -169,9 +166,8 @@ public sealed class ProcessCommands(
     private async Task<CommandResponse> RunAsync(CommandKey key, Actor actor, int status,
         Func<Task<(DecisionProcess Process, ProcessAudit.Snapshot? Before, CommandResult Result)>> work, CancellationToken cancellationToken)
     {
-        var requestHash = key.IdempotencyKey is null ? "" : HashOf(key);
-        if (key.IdempotencyKey is not null && await ReplayAsync(key.IdempotencyKey, actor, requestHash, cancellationToken) is { } earlier)
-            return earlier;
+        if (await db.ReplayAsync<CommandResponse>(key, actor, cancellationToken) is { } earlier)
+            return earlier with { Replayed = true };
 
         CommandResponse? response = null;
         try
@@ -184,29 +180,18 @@ public sealed class ProcessCommands(
                 var changes = await timers.SyncAsync(process, workflow.DefinitionOf(process), clock.GetUtcNow(), cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 response = new CommandResponse(process.Id, process.State, VersionOf(process), result.Warnings, result.Changes);
-                if (key.IdempotencyKey is not null)
-                {
-                    db.IdempotencyKeys.Add(new IdempotencyRecord
-                    {
-                        Key = key.IdempotencyKey,
-                        ActorId = actor.UserId,
-                        RequestHash = requestHash,
-                        ResponseJson = JsonSerializer.Serialize(response, JsonSerializerOptions.Web),
-                        CreatedAt = clock.GetUtcNow(),
-                    });
-                }
+                db.Remember(key, actor, response, clock.GetUtcNow());
                 return changes;
             }, cancellationToken);
             await timers.ApplyAsync(timerChanges, cancellationToken);
             Telemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", key.Command), new KeyValuePair<string, object?>("outcome", "ok"));
             return response!;
         }
-        catch (DbUpdateException e) when (key.IdempotencyKey is not null && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_idempotency_keys" })
+        catch (DbUpdateException e) when (e.IsConcurrentDuplicate())
         {
             // The same request ran concurrently and committed first: answer what it answered.
             db.ChangeTracker.Clear();
-            return await ReplayAsync(key.IdempotencyKey, actor, requestHash, cancellationToken)
-                ?? throw new InvalidOperationException("The idempotency record vanished.");
+            return (await db.ReplayAsync<CommandResponse>(key, actor, cancellationToken) ?? throw new InvalidOperationException("The idempotency record vanished.")) with { Replayed = true };
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -219,22 +204,9 @@ public sealed class ProcessCommands(
         }
     }
 
-    private async Task<CommandResponse?> ReplayAsync(string idempotencyKey, Actor actor, string requestHash, CancellationToken cancellationToken)
-    {
-        var record = await db.IdempotencyKeys.AsNoTracking().FirstOrDefaultAsync(r => r.Key == idempotencyKey, cancellationToken);
-        if (record is null)
-            return null;
-        if (record.ActorId != actor.UserId || record.RequestHash != requestHash)
-            throw DomainException.Invalid("idempotency-key-reused", "This Idempotency-Key was already used for another request; use a new key for a new request.", "Idempotency-Key");
-        return JsonSerializer.Deserialize<CommandResponse>(record.ResponseJson, JsonSerializerOptions.Web)! with { Replayed = true };
-    }
-
     private async Task EnsureCatalogAsync(CancellationToken cancellationToken)
     {
         if (!catalog.IsLoaded)
             await catalog.LoadAsync(db, audit, clock, cancellationToken);
     }
-
-    private static string HashOf(CommandKey key) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.Command + "\n" + JsonSerializer.Serialize(key.Payload, JsonSerializerOptions.Web)))).ToLowerInvariant();
 }

@@ -144,6 +144,60 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task An_integration_uses_an_API_token_until_it_is_revoked()
+    {
+        using var admin = As("admin;Admin");
+        using var created = await admin.PostAsJsonAsync("/api/api-tokens", new { userId = "secretary-GM0505", name = "Zaaksysteem Dordrecht" });
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), await created.Content.ReadAsStringAsync());
+        var token = await JsonAsync(created);
+        var secret = token.GetProperty("token").GetString()!;
+        Assert.That(secret, Does.StartWith("ddt_"));
+
+        await using var real = new DecisionsAppFactory(_database.App, settings: new Dictionary<string, string?> { ["Jobs:Server"] = "false" }, testSignIn: false);
+        using var integration = real.CreateClient();
+        integration.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiToken", secret);
+        using (var allowed = await integration.GetAsync(new Uri("/api/notifications", UriKind.Relative)))
+        {
+            Assert.That(allowed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(allowed.Headers.GetValues("X-Content-Type-Options").Single(), Is.EqualTo("nosniff"));
+            Assert.That(allowed.Headers.GetValues("X-Frame-Options").Single(), Is.EqualTo("DENY"));
+            Assert.That(allowed.Headers.Contains("Content-Security-Policy"), Is.True);
+        }
+
+        using var revoked = await admin.DeleteAsync(new Uri($"/api/api-tokens/{token.GetProperty("id").GetGuid()}", UriKind.Relative));
+        Assert.That(revoked.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        using var refused = await integration.GetAsync(new Uri("/api/notifications", UriKind.Relative));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a revoked token no longer signs in");
+        var stored = await _app.Services.CreateAsyncScope().ServiceProvider.GetRequiredService<DecisionsDbContext>().ApiTokens.FindAsync(token.GetProperty("id").GetGuid());
+        Assert.That(stored!.TokenHash, Is.Not.EqualTo(secret).And.Length.EqualTo(64), "only the hash is stored");
+    }
+
+    [Test]
+    public async Task Every_POST_honours_an_Idempotency_Key_adding_a_meeting_too()
+    {
+        using var dordrecht = As("secretary-GM0505;Secretary;GM0505");
+        var startsAt = DateTimeOffset.UtcNow.AddDays(9);
+        async Task<JsonElement> AddAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/municipalities/GM0505/meetings")
+            {
+                Content = JsonContent.Create(new { startsAt, note = "Extra" }),
+            };
+            request.Headers.Add("Idempotency-Key", "meeting-extra-1");
+            using var response = await dordrecht.SendAsync(request);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+            return await JsonAsync(response);
+        }
+
+        var first = await AddAsync();
+        var retry = await AddAsync();
+
+        Assert.That(retry.GetProperty("id").GetGuid(), Is.EqualTo(first.GetProperty("id").GetGuid()));
+        var meetings = await dordrecht.GetFromJsonAsync<JsonElement>(new Uri("/api/municipalities/GM0505/meetings", UriKind.Relative));
+        Assert.That(meetings.EnumerateArray().Count(m => m.GetProperty("note").GetString() == "Extra"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task Papendrecht_never_schedules_for_Dordrecht_and_a_college_never_starts_a_process()
     {
         using var coordinator = As("coordinator;Coordinator");

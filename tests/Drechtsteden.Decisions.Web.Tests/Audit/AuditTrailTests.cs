@@ -69,7 +69,7 @@ public sealed class AuditTrailTests
             request.CorrelationId = "req-42";
             request.ClientAddress = "192.0.2.7";
             return await sp.GetRequiredService<Web.Processes.ProcessCommands>().ExecuteAsync(started.ProcessId, ProcessDatabase.Coordinator,
-                new Web.Processes.CommandKey(null, "extend", 1), null,
+                new Web.Data.CommandKey(null, "extend", 1), null,
                 (p, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().ExtendDeadline(p, Deadline.EndOfDay(new DateOnly(2024, 10, 1)), "Reces", ProcessDatabase.Coordinator, now)));
         });
 

@@ -109,6 +109,6 @@ public sealed class WorkflowCatalogTests
 
     private static Task<Web.Processes.CommandResponse> CancelWithoutReasonAsync(ProcessDatabase db, Guid processId) =>
         db.InScopeAsync(sp => sp.GetRequiredService<Web.Processes.ProcessCommands>().ExecuteAsync(processId, ProcessDatabase.Coordinator,
-            new Web.Processes.CommandKey(null, "cancel", processId), null,
+            new Web.Data.CommandKey(null, "cancel", processId), null,
             (process, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().Cancel(process, null, ProcessDatabase.Coordinator, now))));
 }
