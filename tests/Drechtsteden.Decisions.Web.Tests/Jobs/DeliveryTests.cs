@@ -73,7 +73,8 @@ public sealed class DeliveryTests
         Assert.That(message.Subject, Is.EqualTo("Termijn verstreken: ‘Korte termijn’"));
         Assert.That(message.To.Mailboxes.Single().Address, Is.EqualTo("regie@example.org"));
         Assert.That(message.TextBody, Does.Contain("Beste Regiecoördinator").And.Contain($"/processen/{process}"));
-        Assert.That((await MessagesAsync(app, process)).Single().Status, Is.EqualTo(OutboxStatus.Sent));
+        // The dispatcher commits "Sent" right after the SMTP server accepted the message.
+        await WaitUntilAsync(async () => (await MessagesAsync(app, process)).Single().Status == OutboxStatus.Sent, Patience, "the message is marked sent");
         Assert.That(Directory.Exists(app.MailDirectory), Is.False, "with SMTP settings nothing goes to the pickup folder");
         using var client = app.CreateClient();
         using var mailbox = await client.GetAsync(new Uri(DevMailbox.Path, UriKind.Relative));
