@@ -127,7 +127,8 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                     role = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
                     municipality_code = table.Column<string>(type: "character varying(6)", maxLength: 6, nullable: true),
                     region_code = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
-                    active = table.Column<bool>(type: "boolean", nullable: false)
+                    active = table.Column<bool>(type: "boolean", nullable: false),
+                    password_hash = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -170,6 +171,29 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         column: x => x.municipality_code,
                         principalTable: "municipalities",
                         principalColumn: "code",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "api_tokens",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    token_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    created_by = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    revoked_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_api_tokens", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_api_tokens_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
                         onDelete: ReferentialAction.Restrict);
                 });
 
@@ -409,6 +433,17 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_api_tokens_token_hash",
+                table: "api_tokens",
+                column: "token_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_api_tokens_user_id",
+                table: "api_tokens",
+                column: "user_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_audit_entries_chain_id_chain_sequence",
                 table: "audit_entries",
                 columns: new[] { "chain_id", "chain_sequence" },
@@ -521,6 +556,9 @@ CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("DROP TRIGGER audit_entries_no_truncate ON audit_entries; DROP TRIGGER audit_entries_no_update_or_delete ON audit_entries; DROP FUNCTION audit_entries_refuse_change();");
+            migrationBuilder.DropTable(
+                name: "api_tokens");
+
             migrationBuilder.DropTable(
                 name: "audit_entries");
 

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Drechtsteden.Decisions.Web.Data.Migrations
 {
     [DbContext(typeof(DecisionsDbContext))]
-    [Migration("20261128084440_InitialSchema")]
+    [Migration("20261128092330_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -471,6 +471,11 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasColumnType("character varying(6)")
                         .HasColumnName("municipality_code");
 
+                    b.Property<string>("PasswordHash")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("password_hash");
+
                     b.Property<string>("RegionCode")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
@@ -631,6 +636,57 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasDatabaseName("ix_audit_entries_chain_id_chain_sequence");
 
                     b.ToTable("audit_entries", (string)null);
+                });
+
+            modelBuilder.Entity("Drechtsteden.Decisions.Web.Auth.ApiToken", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("token_hash");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_tokens");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_tokens_token_hash");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_api_tokens_user_id");
+
+                    b.ToTable("api_tokens", (string)null);
                 });
 
             modelBuilder.Entity("Drechtsteden.Decisions.Web.Data.IdempotencyRecord", b =>
@@ -1015,6 +1071,16 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_processes_workflow_definitions_definition_id_definition_ver");
+                });
+
+            modelBuilder.Entity("Drechtsteden.Decisions.Web.Auth.ApiToken", b =>
+                {
+                    b.HasOne("Drechtsteden.Decisions.Users.UserAccount", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_api_tokens_users_user_id");
                 });
 
             modelBuilder.Entity("Drechtsteden.Decisions.Web.Jobs.ProcessTimer", b =>
