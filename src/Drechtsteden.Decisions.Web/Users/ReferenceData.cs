@@ -72,6 +72,7 @@ public static class ReferenceData
             }
             if (demoAccounts)
             {
+                await AddDemoCalendarsAsync(db, audit, regions, cancellationToken);
                 foreach (var user in DemoAccounts(regions))
                 {
                     if (await db.Users.FindAsync([user.Id], cancellationToken) is not null)
@@ -85,6 +86,34 @@ public static class ReferenceData
                 }
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Each demo college gets its usual calendar for this year and next (weekly on its meeting day at 10:00, no summer
+    /// recess, no public holidays), unless it already has meetings. One audit entry per college lists them.
+    /// </summary>
+    private static async Task AddDemoCalendarsAsync(DecisionsDbContext db, AuditTrail audit, IReadOnlyList<RegionSettings> regions, CancellationToken cancellationToken)
+    {
+        var today = Time.Amsterdam.DateOf(DateTimeOffset.UtcNow);
+        var until = new DateOnly(today.Year + 1, 12, 31);
+        foreach (var m in regions.SelectMany(r => r.Municipalities).DistinctBy(m => m.Code))
+        {
+            if (await db.Meetings.AnyAsync(x => x.MunicipalityCode == m.Code, cancellationToken))
+                continue;
+            var meetings = Decisions.Agenda.MeetingCalendar.Weekly(m.MeetingDay, new TimeOnly(10, 0), today.AddDays(1), until)
+                .Select(startsAt => new Decisions.Agenda.Meeting(Guid.CreateVersion7(), m.Code, startsAt)).ToList();
+            db.Meetings.AddRange(meetings);
+            await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "meeting.added", "meeting", m.Code, $"Demokalender {m.Name}",
+                MunicipalityCode: m.Code,
+                After: new JsonObject
+                {
+                    ["meetings"] = meetings.Count,
+                    ["ids"] = new JsonArray(meetings.Select(x => (JsonNode?)JsonValue.Create(x.Id.ToString())).ToArray()),
+                    ["from"] = meetings.FirstOrDefault()?.StartsAt.ToString("O"),
+                    ["until"] = meetings.LastOrDefault()?.StartsAt.ToString("O"),
+                },
+                Reason: "demo calendar: weekly, no summer recess, no public holidays", Status: 201), cancellationToken);
+        }
     }
 
     /// <summary>The password of every demo account (README). Demo accounts exist only outside Production.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 
 namespace Drechtsteden.Decisions.Web.Tests.Foundation;
@@ -28,6 +29,7 @@ public sealed class HostStartupTests
         {
             await host.WaitUntilReadyAsync(StartTimeout);
             Assert.That(host.StandardOutput, Does.Contain($"running at {host.BaseAddress.ToString().TrimEnd('/')}"));
+            await AssertDemoRegionAsync(host.BaseAddress);
             await host.StopAsync(TimeSpan.FromSeconds(60));
             Assert.That(host.ExitCode, Is.Zero, host.StandardError);
         }
@@ -95,6 +97,18 @@ public sealed class HostStartupTests
         Assert.That(host.StandardOutput, Does.Contain("Database is up to date."));
         await using var db = TestPostgres.CreateContext(database.App);
         Assert.That(await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetPendingMigrationsAsync(db.Database), Is.Empty);
+    }
+
+    /// <summary>A new user finds the region, the demo accounts (password "demo") and the colleges' calendars.</summary>
+    private static async Task AssertDemoRegionAsync(Uri baseAddress)
+    {
+        using var client = new HttpClient { BaseAddress = baseAddress };
+        using var token = await client.PostAsJsonAsync("/api/auth/token", new { userName = "secretary-dordrecht", password = "demo" });
+        Assert.That(token.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the demo accounts exist in the embedded default");
+        var accessToken = (await token.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        var meetings = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/municipalities/GM0505/meetings");
+        Assert.That(meetings.GetArrayLength(), Is.GreaterThan(20), "Dordrecht's college has a calendar to schedule on");
     }
 
     private Dictionary<string, string?> EmbeddedEnvironment() => new()
