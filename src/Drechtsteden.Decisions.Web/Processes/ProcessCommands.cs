@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
@@ -9,7 +6,6 @@ using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Workflows;
 using Drechtsteden.Decisions.Workflows;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Processes;
 
