@@ -27,6 +27,8 @@ public static class CalendarEndpoints
         municipalities.MapGet("/", ListMunicipalitiesAsync).WithName("ListMunicipalities");
         municipalities.MapGet("/{code}/meetings", ListMeetingsAsync).WithName("ListMeetings").ProducesProblem(StatusCodes.Status404NotFound);
         municipalities.MapPost("/{code}/meetings", AddMeetingAsync).WithName("AddMeeting").ProducesCommandProblems();
+        municipalities.MapPost("/{code}/meetings/{meetingId:guid}/move", MoveMeetingAsync).WithName("MoveMeeting").ProducesCommandProblems();
+        municipalities.MapPost("/{code}/meetings/{meetingId:guid}/cancel", CancelMeetingAsync).WithName("CancelMeeting").ProducesCommandProblems();
         municipalities.MapGet("/{code}/calendar.ics", MunicipalityCalendarAsync).WithName("MunicipalityCalendar")
             .Produces<string>(StatusCodes.Status200OK, "text/calendar").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/processes/{id:guid}/calendar.ics", ProcessCalendarAsync).WithName("ProcessCalendar").WithTags("Processes")
@@ -57,6 +59,33 @@ public static class CalendarEndpoints
         var startsAt = request.StartsAt ?? throw DomainException.Invalid("starts-at-required", "When does the meeting start (startsAt)?", "startsAt");
         var meeting = await meetings.AddAsync(code, startsAt, request.Note, ActorOf(context), CommandKey.From(context, "add-meeting", new { code, request }), cancellationToken);
         return TypedResults.Created($"/api/municipalities/{code}/meetings/{meeting.Id}", new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
+    }
+
+    /// <summary>Moves a meeting; the agenda items on it, and their reminders, move along (not past their deadline).</summary>
+    private static async Task<Ok<MeetingDto>> MoveMeetingAsync(string code, Guid meetingId, MeetingRequest request, HttpContext context, MeetingCommands meetings,
+        DecisionsDbContext db, CancellationToken cancellationToken)
+    {
+        MeetingCommands.EnsureMayKeepCalendar(ActorOf(context), code);
+        await EnsureMeetingOfAsync(db, code, meetingId, cancellationToken);
+        var startsAt = request.StartsAt ?? throw DomainException.Invalid("starts-at-required", "When does the meeting start now (startsAt)?", "startsAt");
+        var meeting = await meetings.MoveAsync(meetingId, startsAt, request.Note, ActorOf(context), cancellationToken);
+        return TypedResults.Ok(new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
+    }
+
+    /// <summary>Cancels a meeting that carries no regional agenda items.</summary>
+    private static async Task<Ok<MeetingDto>> CancelMeetingAsync(string code, Guid meetingId, MeetingRequest request, HttpContext context, MeetingCommands meetings,
+        DecisionsDbContext db, CancellationToken cancellationToken)
+    {
+        MeetingCommands.EnsureMayKeepCalendar(ActorOf(context), code);
+        await EnsureMeetingOfAsync(db, code, meetingId, cancellationToken);
+        var meeting = await meetings.CancelAsync(meetingId, request.Note, ActorOf(context), cancellationToken);
+        return TypedResults.Ok(new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
+    }
+
+    private static async Task EnsureMeetingOfAsync(DecisionsDbContext db, string code, Guid meetingId, CancellationToken cancellationToken)
+    {
+        if (!await db.Meetings.AnyAsync(m => m.Id == meetingId && m.MunicipalityCode == code, cancellationToken))
+            throw DomainException.NotFound("meeting-not-found", $"Meeting {meetingId} is not in the calendar of {code}.");
     }
 
     /// <summary>The college's meetings, the regional items scheduled on them and the deadlines of the processes it takes part in.</summary>

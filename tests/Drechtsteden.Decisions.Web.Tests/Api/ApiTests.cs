@@ -198,6 +198,28 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task A_secretary_moves_and_cancels_meetings_of_the_own_college()
+    {
+        using var dordrecht = As("secretary-GM0505;Secretary;GM0505");
+        using var added = await dordrecht.PostAsJsonAsync("/api/municipalities/GM0505/meetings", new { startsAt = DateTimeOffset.UtcNow.AddDays(5) });
+        var id = (await JsonAsync(added)).GetProperty("id").GetGuid();
+        var later = DateTimeOffset.UtcNow.AddDays(6);
+
+        using var moved = await dordrecht.PostAsJsonAsync($"/api/municipalities/GM0505/meetings/{id}/move", new { startsAt = later, note = "Verzet" });
+        Assert.That(moved.StatusCode, Is.EqualTo(HttpStatusCode.OK), await moved.Content.ReadAsStringAsync());
+        Assert.That((await JsonAsync(moved)).GetProperty("startsAt").GetDateTimeOffset(), Is.EqualTo(Web.Audit.AuditHash.ToMicroseconds(later)));
+
+        using var papendrecht = As("secretary-GM0590;Secretary;GM0590");
+        using var foreign = await papendrecht.PostAsJsonAsync($"/api/municipalities/GM0505/meetings/{id}/cancel", new { note = "weg" });
+        Assert.That(foreign.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+
+        using var cancelled = await dordrecht.PostAsJsonAsync($"/api/municipalities/GM0505/meetings/{id}/cancel", new { note = "Geen agenda" });
+        Assert.That((await JsonAsync(cancelled)).GetProperty("status").GetString(), Is.EqualTo("Cancelled"));
+        using var wrongCollege = await dordrecht.PostAsJsonAsync($"/api/municipalities/GM0590/meetings/{id}/cancel", new { });
+        Assert.That(wrongCollege.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
     public async Task Papendrecht_never_schedules_for_Dordrecht_and_a_college_never_starts_a_process()
     {
         using var coordinator = As("coordinator;Coordinator");

@@ -36,6 +36,8 @@ public sealed partial class ContractTests
         ["GET /api/municipalities"] = (AllRoles, false),
         ["GET /api/municipalities/{code}/meetings"] = (AllRoles, false),
         ["POST /api/municipalities/{code}/meetings"] = ([Role.Secretary, Role.Admin], true),
+        ["POST /api/municipalities/{code}/meetings/{meetingId}/move"] = ([Role.Secretary, Role.Admin], true),
+        ["POST /api/municipalities/{code}/meetings/{meetingId}/cancel"] = ([Role.Secretary, Role.Admin], true),
         ["GET /api/municipalities/{code}/calendar.ics"] = (AllRoles, false),
         ["GET /api/notifications"] = (AllRoles, false),
         ["GET /api/audit/verify"] = ([Role.Coordinator, Role.Auditor, Role.Admin], false),
@@ -162,7 +164,8 @@ public sealed partial class ContractTests
         .Replace("{id}", path.StartsWith("/api/api-tokens", StringComparison.Ordinal) ? Guid.NewGuid().ToString() : _process.ToString(), StringComparison.Ordinal)
         .Replace("{code}", code, StringComparison.Ordinal)
         .Replace("{definitionId}", "synchronized-college-decision", StringComparison.Ordinal)
-        .Replace("{version}", "1", StringComparison.Ordinal);
+        .Replace("{version}", "1", StringComparison.Ordinal)
+        .Replace("{meetingId}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
 
     [GeneratedRegex(@":[a-z]+\}")]
     private static partial Regex Constraint();
