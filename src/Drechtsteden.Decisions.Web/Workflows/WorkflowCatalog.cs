@@ -26,6 +26,7 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile WorkflowDefinitionSet? _loaded;
+    private WorkflowDefinitionReader<ProcessContext>? _reader;
 
     public IEnumerable<WorkflowDefinition> All => Loaded.All;
 
@@ -61,13 +62,21 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
 
     public WorkflowDefinition Latest(string definitionId) => Loaded.Latest(definitionId);
 
-    /// <summary>Reads and validates every definition file; all errors of all files in one exception.</summary>
-    public IReadOnlyList<(string File, WorkflowDefinition Definition)> ReadFiles()
+    /// <summary>The schema is compiled once and serves both the files and the stored versions.</summary>
+    private WorkflowDefinitionReader<ProcessContext> Reader()
     {
+        if (_reader is not null)
+            return _reader;
         var schemaFile = Path.Combine(options.Directory, "workflow.schema.json");
         if (!File.Exists(schemaFile))
             throw new StartupException($"No workflow definitions: {schemaFile} does not exist. Set Workflows__Directory to the folder with *.workflow.json.");
-        var reader = new WorkflowDefinitionReader<ProcessContext>(File.ReadAllText(schemaFile), blocks);
+        return _reader = new WorkflowDefinitionReader<ProcessContext>(File.ReadAllText(schemaFile), blocks);
+    }
+
+    /// <summary>Reads and validates every definition file; all errors of all files in one exception.</summary>
+    public IReadOnlyList<(string File, WorkflowDefinition Definition)> ReadFiles()
+    {
+        var reader = Reader();
         var definitions = new List<(string, WorkflowDefinition)>();
         var errors = new List<DefinitionError>();
         foreach (var path in System.IO.Directory.GetFiles(options.Directory, "*.workflow.json").Order(StringComparer.Ordinal))
@@ -114,7 +123,7 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
                 }
             }
 
-            var reader = new WorkflowDefinitionReader<ProcessContext>(File.ReadAllText(Path.Combine(options.Directory, "workflow.schema.json")), blocks);
+            var reader = Reader();
             var set = new WorkflowDefinitionSet();
             foreach (var stored in await db.WorkflowDefinitions.AsNoTracking().ToListAsync(cancellationToken))
                 set.Add(reader.Read($"{stored.SourceFile} (stored v{stored.Version})", stored.Json));

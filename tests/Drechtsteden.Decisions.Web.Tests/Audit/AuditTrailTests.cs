@@ -33,7 +33,6 @@ public sealed class AuditTrailTests
     {
         var started = await _db.StartAsync();
         var meeting = await _db.AddMeetingAsync(Dordrecht, Sept3);
-        await _db.InScopeAsync(sp => { sp.GetRequiredService<AuditRequestContext>().CorrelationId = "req-42"; sp.GetRequiredService<AuditRequestContext>().ClientAddress = "192.0.2.7"; return Task.FromResult(0); });
         await _db.ScheduleAsync(started.ProcessId, Dordrecht, meeting.Id);
         _db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
         await _db.DecideAsync(started.ProcessId, Dordrecht, new DecisionInput(DecisionOutcome.Rejected, 1, Reason: "Geen draagvlak in de coalitie"));
