@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Drechtsteden.Decisions. On a fresh Debian machine it first installs what is missing
-# (PostgreSQL server binaries, jq; later also Chromium for the browser tests). CI runs exactly this (.ci/run).
+# (PostgreSQL server binaries, jq, Chromium for the browser tests, npm for the front-end packages the build
+# installs). CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,8 @@ if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bi
   missing+=(postgresql)
 fi
 command -v jq >/dev/null 2>&1 || missing+=(jq) # the documented offline audit check is run by a test
+[ -x /usr/bin/chromium ] || missing+=(chromium) # Playwright drives Debian's Chromium, never a downloaded one
+command -v npm >/dev/null 2>&1 || missing+=(npm) # the build runs `npm ci` for NL Design System CSS, htmx and mermaid
 if ((${#missing[@]})); then
   echo "Installing ${missing[*]} from Debian's packages..."
   sudo_cmd=""

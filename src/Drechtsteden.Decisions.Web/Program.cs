@@ -20,15 +20,20 @@ try
     builder.Services.AddAuditTrail(builder.Configuration);
     builder.Services.AddDecisionsJobs(builder.Configuration, builder.Configuration.GetConnectionString(DatabaseExtensions.ConnectionName)!);
     builder.Services.AddScoped<ProcessCommands>();
+    builder.Services.AddScoped<ProcessService>();
     builder.Services.AddScoped<MeetingCommands>();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();
+    builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/"));
 
     var app = builder.Build();
     app.UseExceptionHandler();
     app.UseSecurityHeaders();
+    // Pages get a Dutch error page; the API keeps its problem details.
+    app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/fout/{0}"));
     app.UseStatusCodePages();
+    app.UseStaticFiles();
     app.UseAuditRequestContext();
     app.UseAuthentication();
     app.UseAuthorization();
@@ -38,6 +43,7 @@ try
     app.MapDecisionsHealth();
     app.MapAuthEndpoints();
     app.MapSignIn();
+    app.MapRazorPages();
     app.MapDecisionsApi();
     app.MapDecisionsJobs();
     app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());

@@ -96,6 +96,7 @@ public static class AuthExtensions
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.LoginPath = "/inloggen";
+                cookie.AccessDeniedPath = "/fout/403";
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
                 // An API call without credentials gets 401/403, not a redirect to the sign-in page.

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Drechtsteden.Decisions.Web.Auth;
 
 /// <summary>
-/// Cookie sign-in for the web pages: a Dutch form at /inloggen (with an antiforgery token), and /uitloggen. Cookie
+/// Cookie sign-in for the web pages: the Dutch form is the page /inloggen (with an antiforgery token); /uitloggen here. Cookie
 /// sessions that call the API with POST, PUT or DELETE must send the antiforgery token too (header X-CSRF-TOKEN).
 /// </summary>
 public static class SignInEndpoints
@@ -24,10 +24,9 @@ public static class SignInEndpoints
             options.Cookie.SameSite = SameSiteMode.Strict;
         });
 
+    /// <summary>Sign-out; the sign-in form itself is the page /inloggen (Pages/Inloggen.cshtml).</summary>
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/inloggen", Form).ExcludeFromDescription().AllowAnonymous();
-        app.MapPost("/inloggen", SignInAsync).ExcludeFromDescription().AllowAnonymous().RequireRateLimiting(AuthExtensions.TokenRateLimit);
         app.MapPost("/uitloggen", SignOutAsync).ExcludeFromDescription();
         return app;
     }
@@ -50,21 +49,6 @@ public static class SignInEndpoints
         await next(context);
     });
 
-    private static ContentHttpResult Form(HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? fout) =>
-        Page(antiforgery.GetAndStoreTokens(context), returnUrl, fout is not null);
-
-    private static async Task<IResult> SignInAsync(HttpContext context, TokenService tokens, [FromForm] string? gebruikersnaam,
-        [FromForm] string? wachtwoord, [FromForm] string? returnUrl, CancellationToken cancellationToken)
-    {
-        // Form binding has already checked the antiforgery token (UseAntiforgery); a missing one is a 400.
-        var user = await tokens.CheckPasswordAsync(gebruikersnaam, wachtwoord, cancellationToken);
-        var safeReturn = returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) ? url : "/";
-        if (user is null)
-            return TypedResults.Redirect($"/inloggen?fout=1&returnUrl={WebUtility.UrlEncode(safeReturn)}");
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, DecisionsClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
-        return TypedResults.Redirect(safeReturn);
-    }
-
     private static async Task<IResult> SignOutAsync(HttpContext context, IAntiforgery antiforgery)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
@@ -72,24 +56,4 @@ public static class SignInEndpoints
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.Redirect("/inloggen");
     }
-
-    private static ContentHttpResult Page(AntiforgeryTokenSet tokens, string? returnUrl, bool failed) => TypedResults.Content($"""
-        <!doctype html>
-        <html lang="nl">
-        <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Inloggen – Drechtsteden.Decisions</title></head>
-        <body>
-        <main>
-        <h1>Inloggen</h1>
-        {(failed ? "<p role=\"alert\">Gebruikersnaam of wachtwoord onjuist.</p>" : "")}
-        <form method="post" action="/inloggen">
-          <input type="hidden" name="{tokens.FormFieldName}" value="{WebUtility.HtmlEncode(tokens.RequestToken)}">
-          <input type="hidden" name="returnUrl" value="{WebUtility.HtmlEncode(returnUrl ?? "/")}">
-          <p><label for="gebruikersnaam">Gebruikersnaam</label><br><input id="gebruikersnaam" name="gebruikersnaam" autocomplete="username" required></p>
-          <p><label for="wachtwoord">Wachtwoord</label><br><input id="wachtwoord" name="wachtwoord" type="password" autocomplete="current-password" required></p>
-          <p><button type="submit">Inloggen</button></p>
-        </form>
-        </main>
-        </body>
-        </html>
-        """, "text/html; charset=utf-8");
 }

@@ -12,8 +12,16 @@ public static class MeetingCalendar
     public static bool IsSummerRecess(DateOnly date)
     {
         var week = System.Globalization.ISOWeek.GetWeekOfYear(date.ToDateTime(TimeOnly.MinValue));
-        return week is >= 29 and <= 33;
+        return week is >= FirstRecessWeek and <= LastRecessWeek;
     }
+
+    public const int FirstRecessWeek = 29;
+    public const int LastRecessWeek = 33;
+
+    /// <summary>The summer recess of a year, Monday of its first week to Sunday of its last.</summary>
+    public static (DateOnly From, DateOnly Until) SummerRecess(int year) =>
+        (DateOnly.FromDateTime(System.Globalization.ISOWeek.ToDateTime(year, FirstRecessWeek, DayOfWeek.Monday)),
+         DateOnly.FromDateTime(System.Globalization.ISOWeek.ToDateTime(year, LastRecessWeek, DayOfWeek.Sunday)));
 
     public static IEnumerable<DateTimeOffset> Weekly(DayOfWeek day, TimeOnly time, DateOnly from, DateOnly until)
     {

@@ -12,7 +12,7 @@ namespace Drechtsteden.Decisions.Web.Tests.Infrastructure;
 
 /// <summary>The host in-process on a test database of its own; by default tests sign in with a header (<see cref="TestAuthentication"/>), otherwise through the real schemes.</summary>
 public sealed class DecisionsAppFactory(string connectionString, string? checkpointDirectory = null, IReadOnlyDictionary<string, string?>? settings = null,
-    bool testSignIn = true)
+    bool testSignIn = true, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = connectionString;
@@ -31,6 +31,8 @@ public sealed class DecisionsAppFactory(string connectionString, string? checkpo
         builder.UseSetting("Mail:PickupDirectory", MailDirectory);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        if (services is not null)
+            builder.ConfigureTestServices(services);
         if (testSignIn)
         {
             builder.ConfigureTestServices(services => services

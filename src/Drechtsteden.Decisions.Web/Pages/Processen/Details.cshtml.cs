@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Drechtsteden.Decisions.Agenda;
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Regions;
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Api;
+using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Workflows;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Pages.Processen;
+
+/// <summary>
+/// The process page: the synchronization matrix, the timeline of the colleges' meetings against the deadline, the word
+/// diffs, the concept versions, the audit trail with its verification and the workflow diagrams — all in one live
+/// region that the browser polls (htmx, every 2 s; unchanged → 204, nothing swapped) — and the coordinator's
+/// commands (revise the concept, extend the deadline, release for publication, cancel).
+/// </summary>
+public sealed class DetailsModel(ProcessService processes, DecisionWorkflow workflow, DecisionsDbContext db, AuditVerifier verifier) : AppPageModel
+{
+    public ProcessDto Process { get; private set; } = null!;
+    public WorkflowDefinition Definition { get; private set; } = null!;
+    public IReadOnlyDictionary<string, string> Names { get; private set; } = new Dictionary<string, string>();
+    public IReadOnlyList<Meeting> Meetings { get; private set; } = [];
+    public IReadOnlyList<AuditEntry> Audit { get; private set; } = [];
+    public AuditVerification? Verification { get; private set; }
+    public string Stamp { get; private set; } = "";
+    public DateTimeOffset Now { get; private set; }
+
+    public bool ReadsAudit => Actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
+
+    public bool May(string trigger) => Process.PermittedTriggers.Contains(trigger);
+
+    // The coordinator's forms (kept when a command is refused).
+    [BindProperty] public string? ConceptTekst { get; set; }
+    [BindProperty] public string? ConceptToelichting { get; set; }
+    [BindProperty] public DateOnly? NieuweTermijn { get; set; }
+    [BindProperty] public string? Reden { get; set; }
+    [BindProperty] public DateTime? PublicerenOp { get; set; }
+    [BindProperty] public uint? Versie { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken) =>
+        await LoadAsync(id, cancellationToken) ? Page() : NotFound();
+
+    /// <summary>The live region again, or 204 when nothing changed since <paramref name="stamp"/>.</summary>
+    public async Task<IActionResult> OnGetLiveAsync(Guid id, string? stamp, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken))
+            return NotFound();
+        if (stamp == Stamp)
+            return new NoContentResult();
+        return Partial("_ProcessLive", this);
+    }
+
+    public Task<IActionResult> OnPostReviseAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var request = new ReviseConceptRequest(ConceptTekst, null, ConceptToelichting);
+        return RunAsync(id, "Er is een nieuwe conceptversie vastgelegd; colleges die op een oudere versie besloten, besluiten opnieuw.",
+            () => processes.ReviseAsync(id, request, Actor, Key("revise", new { id, request }), Versie, cancellationToken), cancellationToken);
+    }
+
+    public Task<IActionResult> OnPostExtendAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var request = new DeadlineRequest(NieuweTermijn, null, Reden);
+        return RunAsync(id, "De termijn is verlengd.",
+            () => processes.ExtendAsync(id, request, Actor, Key("deadline", new { id, request }), Versie, cancellationToken), cancellationToken);
+    }
+
+    public Task<IActionResult> OnPostPublishAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var request = new PublishRequest(PublicerenOp is { } local ? Amsterdam.At(DateOnly.FromDateTime(local), TimeOnly.FromDateTime(local)) : null);
+        return RunAsync(id, request.At is null ? "Het besluit is vrijgegeven voor publicatie." : "De publicatie is gepland.",
+            () => processes.PublishAsync(id, request, Actor, Key("publish", new { id, request }), Versie, cancellationToken), cancellationToken);
+    }
+
+    public Task<IActionResult> OnPostCancelAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var request = new CancelRequest(Reden);
+        return RunAsync(id, "Het proces is geannuleerd.",
+            () => processes.CancelAsync(id, request, Actor, Key("cancel", new { id, request }), Versie, cancellationToken), cancellationToken);
+    }
+
+    private Task<IActionResult> RunAsync(Guid id, string notice, Func<Task<CommandResponse>> command, CancellationToken cancellationToken) =>
+        CommandAsync(command, notice, () => Redirect($"/processen/{id}"),
+            async () => await LoadAsync(id, cancellationToken) ? Page() : NotFound());
+
+    private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var dto = await processes.GetAsync(id, Actor, RegionCode, cancellationToken);
+        if (dto is null)
+            return false;
+        Process = dto;
+        Now = processes.Now;
+        var aggregate = await processes.FindAsync(id, Actor, RegionCode, cancellationToken);
+        Definition = workflow.DefinitionOf(aggregate!);
+        var codes = dto.Items.Select(i => i.Municipality).ToList();
+        Names = await db.Municipalities.AsNoTracking().Where(m => codes.Contains(m.Code)).ToDictionaryAsync(m => m.Code, m => m.Name, cancellationToken);
+        var (from, until) = TimelineRange();
+        Meetings = await db.Meetings.AsNoTracking()
+            .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt >= from && m.StartsAt <= until)
+            .OrderBy(m => m.StartsAt).ToListAsync(cancellationToken);
+        var auditCount = await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
+        if (ReadsAudit)
+        {
+            Audit = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence).ToListAsync(cancellationToken);
+            Verification = await verifier.VerifyAsync(id, cancellationToken);
+        }
+        Stamp = StampOf(dto, auditCount, Meetings.Count);
+        Versie ??= dto.Version;
+        ConceptTekst ??= dto.Concepts[^1].Text;
+        return true;
+    }
+
+    private static string StampOf(ProcessDto dto, int auditCount, int meetings) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{JsonSerializer.Serialize(dto with { DaysLeft = 0 })}|{auditCount}|{meetings}")))[..20];
+
+    /// <summary>From a little before the first relevant meeting (or today) to a little after the deadline.</summary>
+    public (DateTimeOffset From, DateTimeOffset Until) TimelineRange()
+    {
+        var starts = Process.Items.Where(i => i.Meeting is not null).Select(i => i.Meeting!.StartsAt).Append(Now).Append(Process.Deadline.AddDays(-42));
+        var from = Amsterdam.StartOfDay(Amsterdam.DateOf(starts.Min()).AddDays(-3));
+        var until = Amsterdam.StartOfDay(Amsterdam.DateOf(Process.Deadline > Now ? Process.Deadline : Now).AddDays(4));
+        return (from, until);
+    }
+
+    public string ItemState(string state) => UiText.State(Definition, MachineKind.Item, state);
+
+    public string ProcessState(string state) => UiText.State(Definition, MachineKind.Process, state);
+
+    public string NameOf(string code) => Names.GetValueOrDefault(code, code);
+
+    /// <summary>The Mermaid source of a machine with its current state(s) marked.</summary>
+    public string Diagram(MachineKind kind, IEnumerable<string> current)
+    {
+        var text = new StringBuilder(WorkflowDiagram.Mermaid(Definition, kind).TrimEnd());
+        text.Append("\n    classDef current fill:#fde68a,stroke:#7a4a00,stroke-width:3px,color:#1a1a1a");
+        foreach (var state in current.Distinct(StringComparer.Ordinal))
+            text.Append("\n    class ").Append(state).Append(" current");
+        return text.Append('\n').ToString();
+    }
+}

@@ -1,0 +1,54 @@
+using Drechtsteden.Decisions.Regions;
+using Drechtsteden.Decisions.Web.Api;
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Processes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Pages.Processen;
+
+/// <summary>The coordinator starts a process: title, reference, deadline, concept text and the participating colleges.</summary>
+public sealed class NieuwModel(ProcessService processes, DecisionsDbContext db) : AppPageModel
+{
+    [BindProperty] public string? Titel { get; set; }
+    [BindProperty] public string? Zaaknummer { get; set; }
+    [BindProperty] public DateOnly? Termijn { get; set; }
+    [BindProperty] public string? Document { get; set; }
+    [BindProperty] public string? Concept { get; set; }
+    [BindProperty] public List<string> Deelnemers { get; set; } = [];
+
+    public IReadOnlyList<Municipality> Members { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (Actor.Role != Role.Coordinator)
+            return Forbid();
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        Guid started = default;
+        var request = new StartProcessRequest(Titel, Zaaknummer, Concept, string.IsNullOrWhiteSpace(Document) ? null : Document, Termijn, null, null,
+            [.. Deelnemers], null, null, null);
+        if (Termijn is null)
+        {
+            ModelState.AddModelError(nameof(Termijn), "Vul de termijn in.");
+            await LoadAsync(cancellationToken);
+            return Page();
+        }
+        return await CommandAsync(async () => started = (await processes.StartAsync(request, Actor, RegionCode, Key("start", request), cancellationToken)).ProcessId,
+            "Het proces is gestart.", () => Redirect($"/processen/{started}"),
+            async () => { await LoadAsync(cancellationToken); return Page(); });
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var region = RegionCode is { } code
+            ? await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Code == code, cancellationToken)
+            : await db.Regions.AsNoTracking().OrderBy(r => r.Code).FirstOrDefaultAsync(cancellationToken);
+        var codes = region?.MemberCodes.ToList() ?? [];
+        Members = await db.Municipalities.AsNoTracking().Where(m => codes.Contains(m.Code)).OrderBy(m => m.Name).ToListAsync(cancellationToken);
+    }
+}
