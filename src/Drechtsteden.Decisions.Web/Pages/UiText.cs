@@ -25,6 +25,10 @@ public static class UiText
 
     public static string Time(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Amsterdam.Zone).ToString("HH:mm", Dutch);
 
+    /// <summary>A date deadline is its day (it ends at midnight after it); an instant deadline is its date and time.</summary>
+    public static string Deadline(DateOnly? date, DateTimeOffset at, bool brief = false) =>
+        date is { } day ? (brief ? ShortDate(day) : Date(day)) : brief ? TimeZoneInfo.ConvertTime(at, Amsterdam.Zone).ToString("d MMM yyyy HH:mm", Dutch) : DateTime(at);
+
     public static string Role(Role role) => role switch
     {
         Decisions.Role.Coordinator => "Regionaal coördinator",
@@ -82,6 +86,7 @@ public static class UiText
         ["decision-required"] = "Kies wat het college besloot.",
         ["outcome-required"] = "Kies wat het college besloot.",
         ["concept-version-unknown"] = "Die conceptversie bestaat niet.",
+        ["concept-version-required"] = "Het besluit hoort bij een conceptversie; laad de pagina opnieuw.",
         ["adopted-text-required"] = "Bij ‘vastgesteld met wijzigingen’ hoort de vastgestelde tekst.",
         ["deferral-reason-required"] = "Geef een reden voor het aanhouden.",
         ["adopted-text-differs"] = "De tekst wijkt af van het concept: kies ‘vastgesteld met wijzigingen’.",

@@ -45,7 +45,9 @@ public sealed class BrowserApp : IAsyncDisposable
     public IReadOnlyList<string> Violations => _violations;
 
     /// <summary>Screenshots go to artifacts/screenshots at the repository root (and are attached to the test).</summary>
-    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot, "artifacts", "screenshots");
 
     public static async Task<BrowserApp> StartAsync(DateTimeOffset now)
     {
@@ -150,7 +152,7 @@ public sealed class BrowserApp : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    private static string RepositoryRoot()
+    private static string FindRepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Drechtsteden.Decisions.sln")))

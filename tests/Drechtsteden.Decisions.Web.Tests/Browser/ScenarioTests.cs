@@ -64,6 +64,7 @@ public sealed class ScenarioTests
         var processPath = new Uri(coordinator.Url).AbsolutePath;
         await Expect(coordinator.GetByRole(AriaRole.Status)).ToContainTextAsync("Het proces is gestart.");
         await Expect(coordinator.Locator("#matrix tbody tr")).ToHaveCountAsync(7);
+        await Expect(coordinator.Locator("#live")).ToContainTextAsync("vrijdag 29 maart 2030"); // the deadline's own day, not the midnight after it
 
         // Seven secretaries schedule on Tuesday 5 February; Alblasserdam's with the keyboard alone.
         await ScheduleWithKeyboardAsync(KeyboardUser);
@@ -154,8 +155,9 @@ public sealed class ScenarioTests
         await Expect(added).ToHaveCountAsync(1);
         await BrowserApp.ScreenshotAsync(secretary, "03-vergaderkalender");
 
+        await added.Locator("summary").ClickAsync();
         await added.GetByLabel(new Regex("^Nieuwe tijd")).FillAsync("13:00");
-        await added.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Verplaatsen") }).ClickAsync();
+        await added.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Vergadering verplaatsen") }).ClickAsync();
         await Expect(secretary.GetByRole(AriaRole.Status)).ToContainTextAsync("verplaatst");
         var moved = secretary.GetByRole(AriaRole.Row).Filter(new() { HasText = "dinsdag 5 maart 2030 13:00" });
         await moved.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Annuleren") }).ClickAsync();

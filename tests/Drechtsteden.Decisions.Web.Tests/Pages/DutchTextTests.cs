@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using Drechtsteden.Decisions.Web.Pages;
+
+namespace Drechtsteden.Decisions.Web.Tests.Pages;
+
+/// <summary>Every refusal a page user can meet is explained in Dutch, not in the API's English.</summary>
+public sealed partial class DutchTextTests
+{
+    /// <summary>Codes only an API client or the engine itself can meet (headers, tokens, definitions, internal guards).</summary>
+    private static readonly HashSet<string> ApiOnly = new(StringComparer.Ordinal)
+    {
+        "format-unknown", "if-match-invalid", "idempotency-key-too-long", "machine-unknown", "name-required", "user-not-found", "user-required",
+        "timer-offsets-invalid", "timer-unknown", "definition-not-found", "unknown-trigger", "deadline-not-passed", "meeting-other-college",
+    };
+
+    [Test]
+    public void Every_domain_refusal_a_page_user_can_meet_has_a_Dutch_text()
+    {
+        var source = Path.Combine(Browser.BrowserApp.RepositoryRoot, "src");
+        var codes = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => Refusal().Matches(File.ReadAllText(f)).Select(m => m.Groups["code"].Value))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.That(codes, Has.Count.GreaterThan(30), "the scan finds the codes");
+        var missing = codes.Where(c => !ApiOnly.Contains(c) && !UiText.KnownErrorCodes.Contains(c)).Order(StringComparer.Ordinal).ToList();
+        Assert.That(missing, Is.Empty, "codes without a Dutch text in UiText");
+    }
+
+    [Test]
+    public void A_code_without_a_Dutch_text_falls_back_to_the_sentence_not_to_nothing()
+    {
+        Assert.That(UiText.Error(DomainException.Invalid("meeting-in-past", "x")), Does.StartWith("Die vergadering"));
+        Assert.That(UiText.Error(DomainException.Invalid("something-new", "Something new.")), Is.EqualTo("Something new."));
+    }
+
+    [Test]
+    public void A_date_deadline_is_shown_as_its_own_day_not_as_the_midnight_after_it()
+    {
+        var deadline = Drechtsteden.Decisions.Time.Deadline.EndOfDay(new DateOnly(2024, 9, 10));
+        Assert.That(UiText.Deadline(deadline.Date, deadline.Instant), Is.EqualTo("dinsdag 10 september 2024"));
+        Assert.That(UiText.Deadline(null, new DateTimeOffset(2024, 9, 10, 15, 0, 0, TimeSpan.Zero)), Is.EqualTo("10 september 2024 17:00"));
+    }
+
+    // DomainException.Invalid("code", …) and GuardFailure("code", "message", …): the second form has a sentence, NotYet(code) does not.
+    [GeneratedRegex("""(?:DomainException\.(?:Invalid|Conflict|Forbidden|NotFound)|new GuardFailure)\("(?<code>[a-z0-9-]+)",\s*\$?"[A-Z]""")]
+    private static partial Regex Refusal();
+}
