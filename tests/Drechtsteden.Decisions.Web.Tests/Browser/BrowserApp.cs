@@ -63,6 +63,8 @@ public sealed class BrowserApp : IAsyncDisposable
             var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
             if (await db.Users.FindAsync("auditor") is null)
                 db.Users.Add(new UserAccount("auditor", "Controleur", "controle@example.org", Role.Auditor, regionCode: "drechtsteden"));
+            if (await db.Users.FindAsync("admin") is null)
+                db.Users.Add(new UserAccount("admin", "Beheerder", "beheer@example.org", Role.Admin));
             await db.SaveChangesAsync();
             var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<UserAccount>>();
             foreach (var user in db.Users.ToList())

@@ -123,6 +123,10 @@ public sealed class ScenarioTests
         await Expect(auditor.Locator("#audit-status")).ToContainTextAsync("Keten geverifieerd");
         await _app.ScanAsync(auditor, "procespagina (controleur)");
 
+        // The administrator sees every process.
+        var admin = await _app.AsAsync("admin", "/");
+        await Expect(admin.GetByRole(AriaRole.Link, new() { Name = Title })).ToBeVisibleAsync();
+
         var signIn = await _app.Browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = _app.BaseUrl });
         await signIn.GotoAsync("/inloggen");
         await _app.ScanAsync(signIn, "inloggen");
@@ -179,6 +183,12 @@ public sealed class ScenarioTests
         await Expect(messages.Locator("article.message").First).ToContainTextAsync("geen collegevergadering meer");
         await _app.ScanAsync(messages, "berichten");
         await BrowserApp.ScreenshotAsync(messages, "08-berichten");
+
+        // Signing out ends the session: the next page asks to sign in again.
+        await messages.GetByRole(AriaRole.Button, new() { Name = "Uitloggen" }).ClickAsync();
+        await messages.WaitForURLAsync(url => url.Contains("/inloggen", StringComparison.Ordinal));
+        await messages.GotoAsync("/berichten");
+        Assert.That(new Uri(messages.Url).AbsolutePath, Is.EqualTo("/inloggen"));
         Assert.That(_app.Violations, Is.Empty, "axe-core found WCAG 2.1 A/AA violations:\n" + string.Join("\n", _app.Violations));
     }
 
