@@ -86,6 +86,11 @@ public static class ReferenceData
                 }
             }
         }, cancellationToken);
+        if (demoAccounts)
+        {
+            foreach (var region in regions)
+                await Demo.DemoProcesses.SeedAsync(services, region.Code, cancellationToken);
+        }
     }
 
     /// <summary>

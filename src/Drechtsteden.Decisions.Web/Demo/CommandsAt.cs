@@ -1,0 +1,43 @@
+using Drechtsteden.Decisions.Web.Agenda;
+using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Jobs;
+using Drechtsteden.Decisions.Web.Notifications;
+using Drechtsteden.Decisions.Web.Processes;
+
+namespace Drechtsteden.Decisions.Web.Demo;
+
+/// <summary>A clock that says what it is told: the demo history and the generator replay the past with it.</summary>
+public sealed class SettableClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
+
+/// <summary>
+/// The very command services the API and the pages use (process commands with their audit trail, timers and
+/// notifications, meeting commands), on one DI scope, but reading <see cref="Clock"/>: history is written through
+/// the same rules, transactions and audit chains as live work, only at the instants it happened.
+/// </summary>
+public sealed class CommandsAt
+{
+    public CommandsAt(IServiceProvider scope, SettableClock clock)
+    {
+        Clock = clock;
+        Db = scope.GetRequiredService<DecisionsDbContext>();
+        var audit = ActivatorUtilities.CreateInstance<AuditTrail>(scope, (TimeProvider)clock);
+        var timers = scope.GetRequiredService<TimerScheduler>();
+        var notifier = ActivatorUtilities.CreateInstance<Notifier>(scope, audit, (TimeProvider)clock);
+        var commands = ActivatorUtilities.CreateInstance<ProcessCommands>(scope, audit, timers, notifier, (TimeProvider)clock);
+        Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, timers, (TimeProvider)clock);
+        Processes = ActivatorUtilities.CreateInstance<ProcessService>(scope, commands, (TimeProvider)clock);
+    }
+
+    public SettableClock Clock { get; }
+    public DecisionsDbContext Db { get; }
+    public ProcessService Processes { get; }
+    public MeetingCommands Meetings { get; }
+
+    public static CommandKey Key(string command, object payload) => new(null, command, payload);
+}
