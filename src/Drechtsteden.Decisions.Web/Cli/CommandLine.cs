@@ -49,6 +49,8 @@ public static class CommandLine
                 return 0;
             case "verify-audit":
                 return await VerifyAuditAsync(app.Services);
+            case "generate":
+                return await GenerateAsync(app, args);
             case "export-audit":
                 return await ExportAuditAsync(app.Services, positional.ElementAtOrDefault(1), Option(args, "--format") ?? "json", Option(args, "--out"));
             default:
@@ -105,6 +107,22 @@ public static class CommandLine
             await Console.Error.WriteLineAsync(e.Message);
             return 1;
         }
+    }
+
+    /// <summary>generate --municipalities 342 --regions 40 --processes 10000 --seed 1 [--workers 4]: national-scale data through the commands.</summary>
+    private static async Task<int> GenerateAsync(WebApplication app, string[] args)
+    {
+        int Number(string name, int fallback) => Option(args, name) is { } text
+            ? int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 ? value : throw new StartupException($"{name} takes a positive whole number, not '{text}'.")
+            : fallback;
+        var options = new Demo.GeneratorOptions(Number("--municipalities", 342), Number("--regions", 40), Number("--processes", 10_000), Number("--seed", 1), Number("--workers", 4));
+        if (options.Regions > options.Municipalities)
+            throw new StartupException("--regions cannot exceed --municipalities.");
+        await app.Services.MigrateDatabaseAsync();
+        Console.WriteLine($"Generating {options.Processes:N0} processes in {options.Regions} regions of {options.Municipalities} municipalities (seed {options.Seed}, {options.Workers} workers)...");
+        var generator = ActivatorUtilities.CreateInstance<Demo.Generator>(app.Services);
+        await generator.RunAsync(options, Console.Out);
+        return 0;
     }
 
     private static List<string> Positional(string[] args)

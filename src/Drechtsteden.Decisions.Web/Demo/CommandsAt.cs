@@ -27,7 +27,7 @@ public sealed class CommandsAt
         Clock = clock;
         Db = scope.GetRequiredService<DecisionsDbContext>();
         var audit = ActivatorUtilities.CreateInstance<AuditTrail>(scope, (TimeProvider)clock);
-        var timers = scope.GetRequiredService<TimerScheduler>();
+        var timers = ActivatorUtilities.CreateInstance<TimerScheduler>(scope, (TimeProvider)clock);
         var notifier = ActivatorUtilities.CreateInstance<Notifier>(scope, audit, (TimeProvider)clock);
         var commands = ActivatorUtilities.CreateInstance<ProcessCommands>(scope, audit, timers, notifier, (TimeProvider)clock);
         Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, timers, (TimeProvider)clock);

@@ -10,7 +10,7 @@ namespace Drechtsteden.Decisions.Web.Jobs;
 /// <summary>
 /// The Hangfire jobs. They take ids, re-read the database and are safe to run twice; Hangfire only wakes them up.
 /// </summary>
-public sealed class TimerJobs(ProcessCommands commands, DecisionsDbContext db, WorkflowCatalog catalog, TimeProvider clock, ILogger<TimerJobs> logger)
+public sealed class TimerJobs(ProcessCommands commands, TimerScheduler timers, DecisionsDbContext db, WorkflowCatalog catalog, TimeProvider clock, ILogger<TimerJobs> logger)
 {
     public const string SweeperJobId = "timer-sweeper";
 
@@ -20,7 +20,7 @@ public sealed class TimerJobs(ProcessCommands commands, DecisionsDbContext db, W
 
     /// <summary>
     /// Every minute: fires every scheduled timer that is due (its wake-up was lost, or the host was down at the
-    /// time), and sends the risk alerts for colleges without a meeting before the deadline.
+    /// time), books the wake-ups of timers that came within the horizon, and sends the risk alerts for colleges without a meeting before the deadline.
     /// </summary>
     [DisableConcurrentExecution(timeoutInSeconds: 120)]
     [AutomaticRetry(Attempts = 0)]
@@ -37,6 +37,7 @@ public sealed class TimerJobs(ProcessCommands commands, DecisionsDbContext db, W
         }
         if (fired > 0)
             logger.LogInformation("Sweeper fired {Count} due timers whose wake-up was missed", fired);
+        await timers.BookWakeUpsAsync(CancellationToken.None);
         await AlertRisksAsync(now);
     }
 

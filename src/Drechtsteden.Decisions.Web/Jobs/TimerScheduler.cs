@@ -21,8 +21,15 @@ public sealed class TimerChanges
 /// Keeps a process's timer rows in step with its definition's timer plan, inside the command's transaction, touching
 /// only that process's rows; after the commit it schedules or deletes only those rows' Hangfire jobs.
 /// </summary>
-public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient jobs, ILogger<TimerScheduler> logger)
+public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient jobs, TimeProvider clock, ILogger<TimerScheduler> logger)
 {
+    /// <summary>
+    /// Only timers due within this horizon get a Hangfire wake-up when they are planned; the sweeper (every minute)
+    /// books the wake-ups of the others as they come within it. A reminder weeks ahead therefore costs no Hangfire job
+    /// until shortly before it is due, and moving it (a rescheduled meeting, an extended deadline) costs nothing.
+    /// </summary>
+    public static readonly TimeSpan WakeUpHorizon = TimeSpan.FromMinutes(5);
+
     public async Task<TimerChanges> SyncAsync(DecisionProcess process, WorkflowDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var changes = new TimerChanges();
@@ -77,7 +84,8 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
         {
             foreach (var jobId in changes.JobsToDelete)
                 jobs.Delete(jobId);
-            foreach (var timer in changes.ToSchedule)
+            var horizon = clock.GetUtcNow() + WakeUpHorizon;
+            foreach (var timer in changes.ToSchedule.Where(t => t.DueAt <= horizon))
             {
                 var jobId = jobs.Schedule<TimerJobs>(j => j.FireAsync(timer.Id, timer.DueAt), timer.DueAt);
                 await db.Timers.Where(t => t.Id == timer.Id && t.Status == TimerStatus.Scheduled)
@@ -89,6 +97,18 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
             // The timers are committed; the sweeper fires any that are due without a wake-up.
             logger.LogWarning("Timer wake-ups not scheduled, the sweeper will fire them: {Reason}", e.Message);
         }
+    }
+
+    /// <summary>Books wake-ups for scheduled timers that came within the horizon without one (the sweeper calls this).</summary>
+    public async Task<int> BookWakeUpsAsync(CancellationToken cancellationToken)
+    {
+        var horizon = clock.GetUtcNow() + WakeUpHorizon;
+        var near = await db.Timers.Where(t => t.Status == TimerStatus.Scheduled && t.HangfireJobId == null && t.DueAt <= horizon)
+            .OrderBy(t => t.DueAt).Take(5000).ToListAsync(cancellationToken);
+        var changes = new TimerChanges();
+        changes.ToSchedule.AddRange(near);
+        await ApplyAsync(changes, cancellationToken);
+        return near.Count;
     }
 
     /// <summary>A reminder whose moment passed before it applied (a process started late) is not sent after the fact.</summary>

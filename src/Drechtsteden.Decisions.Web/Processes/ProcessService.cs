@@ -17,13 +17,26 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
 {
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>
+    /// The list is one SQL query: counts are computed in the database from each item's latest decision (gelijkluidend =
+    /// an adoption on the current concept version with the concept's text), no aggregate is loaded.
+    /// </summary>
     public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, CancellationToken cancellationToken = default)
     {
-        var processes = await db.ProcessAggregates.AsNoTracking().Readable(actor, region)
-            .OrderBy(p => p.DeadlineAt).Take(500).ToListAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        return processes.Select(p => new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
-            DaysLeft(p, now), p.Items.Count, p.Items.Count(p.IsIdentical), p.Items.Count(i => i.LatestDecision is { Outcome: not DecisionOutcome.Deferred }))).ToList();
+        var rows = await db.Processes.AsNoTracking().Readable(actor, region)
+            .OrderBy(p => p.DeadlineAt).Take(500)
+            .Select(p => new
+            {
+                p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
+                Current = p.Concepts.Max(c => c.Number),
+                Items = p.Items.Select(i => i.Decisions.OrderByDescending(d => d.Sequence).Select(d => new { d.Outcome, d.ConceptVersion, d.TextMatchesConcept }).FirstOrDefault()).ToList(),
+            })
+            .ToListAsync(cancellationToken);
+        return rows.Select(p => new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
+            (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), p.Items.Count,
+            p.Items.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
+            p.Items.Count(d => d is not null && d.Outcome != DecisionOutcome.Deferred))).ToList();
     }
 
     /// <summary>The process as <paramref name="actor"/> may see it (embargo applied), or null when it is not theirs to see.</summary>

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Bogus;
+using Drechtsteden.Decisions.Agenda;
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Regions;
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Users;
+using Drechtsteden.Decisions.Web.Api;
+using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Drechtsteden.Decisions.Web.Demo;
+
+public sealed record GeneratorOptions(int Municipalities = 342, int Regions = 40, int Processes = 10_000, int Seed = 1, int Workers = 4);
+
+public sealed record GeneratorResult(int Regions, int Municipalities, int Meetings, int Processes, long Commands, long AuditEntries, TimeSpan Elapsed);
+
+/// <summary>
+/// National-scale data for load tests and benchmarks: regions of municipalities (Dutch place names from Bogus, CBS-like
+/// codes GM2000…), their users and weekly meeting calendars, and processes with full histories — scheduled, deferred,
+/// amended, revised, decided again, published, some still running — written through the same commands (process
+/// service, workflow, audit chains, timers) at the instants they happened. Deterministic by seed: process i draws from
+/// its own random stream, whatever worker writes it.
+/// </summary>
+public sealed class Generator(IServiceProvider services, TimeProvider realClock)
+{
+    private long _commands;
+    private long _refused;
+    private int _processes;
+
+    public async Task<GeneratorResult> RunAsync(GeneratorOptions options, TextWriter progress, CancellationToken cancellationToken = default)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var now = realClock.GetUtcNow();
+        var auditBefore = await CountAuditAsync(cancellationToken);
+        var (regions, municipalities, meetings) = await ReferenceAsync(options, now, cancellationToken);
+        await progress.WriteLineAsync($"Reference data: {regions.Count} regions, {municipalities.Count} municipalities, {meetings} meetings ({stopwatch.Elapsed.TotalSeconds:0.0} s).");
+
+        using var ticker = new CancellationTokenSource();
+        var report = Task.Run(async () =>
+        {
+            var last = (Time: stopwatch.Elapsed, Commands: 0L);
+            while (!ticker.IsCancellationRequested)
+            {
+                try { await Task.Delay(TimeSpan.FromSeconds(2), ticker.Token); } catch (OperationCanceledException) { break; }
+                var commands = Interlocked.Read(ref _commands);
+                var rate = (commands - last.Commands) / (stopwatch.Elapsed - last.Time).TotalSeconds;
+                last = (stopwatch.Elapsed, commands);
+                await progress.WriteLineAsync($"  {Volatile.Read(ref _processes),7:N0} / {options.Processes:N0} processes, {commands,9:N0} commands, {rate,6:N0} commands/s");
+            }
+        }, CancellationToken.None);
+
+        var next = -1;
+        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < options.Processes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                try
+                {
+                    await ProcessAsync(options.Seed, i, regions, municipalities, now, cancellationToken);
+                }
+                catch (DomainException e)
+                {
+                    // A rule said no to a step of the made-up history: that process stops there, the rest goes on.
+                    Interlocked.Increment(ref _refused);
+                    if (Interlocked.Read(ref _refused) <= 5)
+                        await progress.WriteLineAsync($"  process {i}: {e.Code}: {e.Message}");
+                }
+                Interlocked.Increment(ref _processes);
+            }
+        }, cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        finally
+        {
+            await ticker.CancelAsync();
+            await report;
+        }
+        var audit = await CountAuditAsync(cancellationToken) - auditBefore;
+        var result = new GeneratorResult(regions.Count, municipalities.Count, meetings, options.Processes, _commands, audit, stopwatch.Elapsed);
+        await progress.WriteLineAsync($"Done: {result.Processes:N0} processes, {result.Commands:N0} commands, {result.AuditEntries:N0} audit entries in {result.Elapsed.TotalSeconds:0.0} s " +
+            $"({result.Commands / result.Elapsed.TotalSeconds:N0} commands/s); {_refused} histories cut short by a refusal.");
+        return result;
+    }
+
+    private async Task<long> CountAuditAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<DecisionsDbContext>().AuditEntries.LongCountAsync(cancellationToken);
+    }
+
+    private sealed record GeneratedRegion(string Code, string[] Members, Actor Coordinator);
+
+    private sealed record GeneratedMunicipality(string Code, string Name, DayOfWeek Day, Actor Secretary, Actor College);
+
+    /// <summary>Regions, municipalities, accounts and two years of weekly calendars (back one year, ahead one); added once per seed.</summary>
+    private async Task<(List<GeneratedRegion>, Dictionary<string, GeneratedMunicipality>, int)> ReferenceAsync(GeneratorOptions options, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var faker = new Faker("nl") { Random = new Randomizer(options.Seed) };
+        var municipalities = new Dictionary<string, GeneratedMunicipality>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Municipalities; i++)
+        {
+            var code = $"GM{2000 + i:0000}";
+            var name = faker.Address.City();
+            while (!names.Add(name))
+                name = $"{faker.Address.City()} {faker.Random.Int(2, 99)}";
+            // Most colleges meet on Tuesday (PRODUCT.md); some on Monday, Wednesday or Thursday.
+            var day = faker.Random.WeightedRandom([DayOfWeek.Tuesday, DayOfWeek.Monday, DayOfWeek.Wednesday, DayOfWeek.Thursday], [0.7f, 0.1f, 0.1f, 0.1f]);
+            municipalities[code] = new GeneratedMunicipality(code, name, day,
+                new Actor($"gen-secretary-{code}", $"Secretaris {name}", Role.Secretary, code), new Actor($"gen-college-{code}", $"College {name}", Role.College, code));
+        }
+        var codes = municipalities.Keys.ToList();
+        var regions = new List<GeneratedRegion>();
+        for (var r = 0; r < options.Regions; r++)
+        {
+            var members = codes.Where((_, index) => index % options.Regions == r).ToArray();
+            var code = $"gen-{options.Seed}-{r + 1:000}";
+            regions.Add(new GeneratedRegion(code, members, new Actor($"gen-coordinator-{code}", $"Coördinator regio {r + 1}", Role.Coordinator)));
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+        if (await db.Regions.AnyAsync(x => x.Code == regions[0].Code, cancellationToken))
+            return (regions, municipalities, await db.Meetings.CountAsync(m => codes.Contains(m.MunicipalityCode), cancellationToken));
+
+        var today = Amsterdam.DateOf(now);
+        var meetings = 0;
+        await audit.InTransactionAsync(async () =>
+        {
+            foreach (var m in municipalities.Values)
+            {
+                db.Municipalities.Add(new Municipality(m.Code, m.Name, m.Day));
+                db.Users.Add(new UserAccount(m.Secretary.UserId, m.Secretary.DisplayName, $"secretaris.{m.Code.ToLowerInvariant()}@generated.invalid", Role.Secretary, m.Code));
+                db.Users.Add(new UserAccount(m.College.UserId, m.College.DisplayName, $"college.{m.Code.ToLowerInvariant()}@generated.invalid", Role.College, m.Code));
+                var calendar = MeetingCalendar.Weekly(m.Day, new TimeOnly(10, 0), today.AddYears(-1), today.AddYears(1))
+                    .Select(at => new Meeting(Guid.CreateVersion7(), m.Code, at)).ToList();
+                db.Meetings.AddRange(calendar);
+                meetings += calendar.Count;
+            }
+            foreach (var region in regions)
+            {
+                db.Regions.Add(new Region(region.Code, $"Gegenereerde regio {region.Code}", region.Members));
+                db.Users.Add(new UserAccount(region.Coordinator.UserId, region.Coordinator.DisplayName, $"{region.Code}@generated.invalid", Role.Coordinator, regionCode: region.Code));
+                await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "region.added", "region", region.Code, region.Code,
+                    After: new JsonObject { ["members"] = region.Members.Length, ["seed"] = options.Seed }, Reason: "generated data", Status: 201), cancellationToken);
+            }
+        }, cancellationToken);
+        return (regions, municipalities, meetings);
+    }
+
+    /// <summary>One process's whole history, from its own random stream.</summary>
+    private async Task ProcessAsync(int seed, int index, List<GeneratedRegion> regions, Dictionary<string, GeneratedMunicipality> municipalities,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var faker = new Faker("nl") { Random = new Randomizer(unchecked(seed * 1_000_003 + index)) };
+        var region = regions[index % regions.Count];
+        var today = Amsterdam.DateOf(now);
+        // Nine in ten processes are history (deadline passed), one in ten is running.
+        var running = faker.Random.Bool(0.1f);
+        var startDay = running ? today.AddDays(-faker.Random.Int(7, 30)) : today.AddDays(-faker.Random.Int(80, 330));
+        var deadline = startDay.AddDays(faker.Random.Int(42, 77));
+        var clock = new SettableClock(Amsterdam.At(startDay, new TimeOnly(9, 0)));
+
+        await using var scope = services.CreateAsyncScope();
+        var at = new CommandsAt(scope.ServiceProvider, clock);
+        var concept = $"Het college besluit in te stemmen met {faker.Lorem.Sentence(8).TrimEnd('.').ToLowerInvariant()} en {faker.Lorem.Sentence(6).TrimEnd('.').ToLowerInvariant()}.";
+        var start = new StartProcessRequest($"{faker.Commerce.Department()}: {faker.Company.CatchPhrase()}", $"{startDay.Year}-{index:0000000}", concept, null,
+            deadline, null, null, region.Members, region.Code, null, null);
+        var id = (await Run(() => at.Processes.StartAsync(start, region.Coordinator, region.Code, CommandsAt.Key("start", start), cancellationToken))).ProcessId;
+
+        // Round one: schedule, decide (mostly adopt; some amend, defer or reject).
+        var amended = new List<string>();
+        var pending = region.Members.ToList();
+        var round = 0;
+        var version = 1;
+        var text = concept;
+        while (pending.Count > 0 && round < 3)
+        {
+            round++;
+            var roundStart = Amsterdam.DateOf(clock.Now);
+            var decidedBy = new List<(string Code, DateOnly Meeting)>();
+            foreach (var code in pending)
+            {
+                var m = municipalities[code];
+                clock.Now = Amsterdam.At(roundStart.AddDays(1), new TimeOnly(faker.Random.Int(8, 16), faker.Random.Int(0, 59)));
+                var earliest = roundStart.AddDays(faker.Random.Int(3, 21));
+                var meeting = await at.Db.Meetings.AsNoTracking()
+                    .Where(x => x.MunicipalityCode == code && x.Status == MeetingStatus.Planned && x.StartsAt >= Amsterdam.StartOfDay(earliest) && x.StartsAt < Amsterdam.StartOfDay(deadline))
+                    .OrderBy(x => x.StartsAt).FirstOrDefaultAsync(cancellationToken);
+                if (meeting is null || (running && meeting.StartsAt > now) && faker.Random.Bool(0.3f))
+                    continue; // not scheduled (yet)
+                await Run(() => at.Processes.ScheduleAsync(id, code, new ScheduleRequest(meeting.Id), m.Secretary, CommandsAt.Key("schedule", new { id, code, round }), null, cancellationToken));
+                decidedBy.Add((code, Amsterdam.DateOf(meeting.StartsAt)));
+            }
+            var next = new List<string>();
+            foreach (var (code, meetingDay) in decidedBy.OrderBy(d => d.Meeting))
+            {
+                var decisionTime = Amsterdam.At(meetingDay, new TimeOnly(14, 0));
+                if (decisionTime > now)
+                    continue; // the meeting is still to come
+                clock.Now = decisionTime > clock.Now ? decisionTime : clock.Now;
+                var roll = faker.Random.Double();
+                var request = roll switch
+                {
+                    < 0.08 => new DecisionRequest(DecisionOutcome.Deferred, version, meetingDay, null, faker.Lorem.Sentence()),
+                    < 0.16 => new DecisionRequest(DecisionOutcome.AdoptedWithAmendments, version, meetingDay, text.TrimEnd('.') + ", " + faker.Lorem.Sentence(5).ToLowerInvariant(), null),
+                    < 0.18 => new DecisionRequest(DecisionOutcome.Rejected, version, meetingDay, null, faker.Lorem.Sentence()),
+                    _ => new DecisionRequest(DecisionOutcome.Adopted, version, meetingDay, null, null),
+                };
+                await Run(() => at.Processes.DecideAsync(id, code, request, municipalities[code].College, CommandsAt.Key("decision", new { id, code, round }), null, cancellationToken));
+                if (request.Outcome == DecisionOutcome.AdoptedWithAmendments)
+                    amended.Add(request.Text!);
+                if (request.Outcome is DecisionOutcome.Deferred)
+                    next.Add(code);
+            }
+            // A divergence: the coordinator adopts the amendment as the new concept, and everyone decides again.
+            if (amended.Count > 0 && version < 3 && clock.Now < Amsterdam.StartOfDay(deadline.AddDays(-14)) && clock.Now < now)
+            {
+                clock.Now = clock.Now.AddHours(2);
+                text = amended[^1];
+                amended.Clear();
+                version++;
+                await Run(() => at.Processes.ReviseAsync(id, new ReviseConceptRequest(text, null, "Wijziging overgenomen"), region.Coordinator, CommandsAt.Key("revise", new { id, version }), null, cancellationToken));
+                next = [.. region.Members];
+            }
+            pending = next;
+        }
+
+        var process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
+        if (process.State == "Synchronized")
+        {
+            clock.Now = clock.Now.AddDays(1) < now ? clock.Now.AddDays(1) : clock.Now;
+            await Run(() => at.Processes.PublishAsync(id, new PublishRequest(null), region.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken));
+        }
+    }
+
+    private async Task<T> Run<T>(Func<Task<T>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        finally
+        {
+            Interlocked.Increment(ref _commands);
+        }
+    }
+}

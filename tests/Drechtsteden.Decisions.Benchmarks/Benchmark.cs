@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Data.Embedded;
+using Npgsql;
+
+namespace Drechtsteden.Decisions.Benchmarks;
+
+/// <summary>
+/// One run, side by side: commands over HTTP under open-model load against two Npgsql baselines (B1 single-row
+/// inserts, B2 the statements of a command by hand), reads, audit verification against a plain read, timer lateness,
+/// and start-up time and memory. Prints a markdown table with every target as pass/fail and writes JSON.
+/// </summary>
+public static class Benchmark
+{
+    private sealed record Settings(bool Quick, int Municipalities, int Regions, int Processes, double CommandRate, TimeSpan CommandTime, TimeSpan ReadTime,
+        int Timers, TimeSpan TimerWindow, TimeSpan TimerLead, TimeSpan BaselineTime);
+
+    public static async Task<int> Main(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        var settings = quick
+            ? new Settings(true, 40, 5, Option("--processes", 60), Option("--rate", 200), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(4), 200, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(4))
+            : new Settings(false, 342, 40, Option("--processes", 10_000), Option("--rate", 1000), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15), 1000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
+        var root = RepositoryRoot();
+        var appDll = Path.Combine(root, "src", "Drechtsteden.Decisions.Web", "bin", "Release", "net10.0", "Drechtsteden.Decisions.Web.dll");
+        if (!File.Exists(appDll))
+        {
+            await Console.Error.WriteLineAsync($"Build the app first (dotnet build -c Release): {appDll} is missing.");
+            return 1;
+        }
+        var total = Stopwatch.StartNew();
+        var results = new JsonObject { ["quick"] = quick, ["machine"] = Machine(), ["startedAt"] = DateTimeOffset.UtcNow.ToString("O") };
+        var rows = new List<(string Area, string Measure, string Value, string Target, bool? Pass)>();
+
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"drechtsteden-bench-{Guid.NewGuid():N}");
+        await using var cluster = EmbeddedPostgresCluster.Create(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, Durable = true });
+        await cluster.StartAsync();
+        Console.WriteLine($"PostgreSQL on 127.0.0.1:{cluster.Port} (durable: fsync on), data in {cluster.ClusterDirectory}");
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Benchmark",
+            ["ConnectionStrings__Decisions"] = cluster.AppConnectionString,
+            ["ConnectionStrings__DecisionsOwner"] = cluster.OwnerConnectionString,
+            ["DemoData__Enabled"] = "true",
+            ["Auth__TokenRequestsPerMinute"] = "100000",
+            ["Audit__CheckpointDirectory"] = Path.Combine(dataDirectory, "checkpoints"),
+            ["Mail__PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        };
+        await using var app = new AppHost(appDll, environment);
+
+        Console.WriteLine("Migrating and seeding the demo region...");
+        await app.RunVerbAsync(TimeSpan.FromMinutes(2), "migrate");
+        Console.WriteLine($"Generating {settings.Processes:N0} processes ({settings.Municipalities} municipalities, {settings.Regions} regions, seed 1)...");
+        var generated = await app.RunVerbAsync(TimeSpan.FromHours(3), "generate", "--municipalities", $"{settings.Municipalities}", "--regions", $"{settings.Regions}",
+            "--processes", $"{settings.Processes}", "--seed", "1");
+        Console.Write(generated.Split('\n').Where(l => l.StartsWith("Done", StringComparison.Ordinal) || l.StartsWith("Reference", StringComparison.Ordinal)).Aggregate("", (a, l) => a + "  " + l + "\n"));
+
+        // e. Footprint: start to ready on an initialised cluster.
+        var ready = await app.StartAsync();
+        rows.Add(("e. footprint", "start to ready", $"{ready.TotalSeconds:0.00} s", "≤ 5 s", ready.TotalSeconds <= 5));
+        results["readySeconds"] = ready.TotalSeconds;
+
+        await using var data = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { MaxPoolSize = 64 }.ConnectionString);
+        using var api = new Api(app.BaseUrl);
+        var municipalities = (await api.SendAsync(HttpMethod.Get, "/api/municipalities", "coordinator")).AsArray()
+            .Select(m => (Code: m!["code"]!.GetValue<string>(), Name: m["name"]!.GetValue<string>())).Where(m => m.Code.CompareTo("GM2000") < 0).ToList();
+
+        // Baselines first, on the same server.
+        var b1 = await Baselines.SingleRowInsertsAsync(data, settings.BaselineTime);
+        var b2 = await Baselines.CommandStatementsAsync(data, settings.BaselineTime);
+        results["b1"] = Json(b1);
+        results["b2"] = Json(b2);
+
+        // a. Commands over HTTP: schedule and record decision, open model.
+        var commands = await Commands.RunAsync(api, municipalities, settings.CommandRate, settings.CommandTime);
+        results["commands"] = Json(commands);
+        var ofB2 = commands.PerSecond / b2.PerSecond;
+        rows.Add(("a. commands", $"throughput at {settings.CommandRate:0}/s offered", $"{commands.PerSecond:0}/s ({commands.Errors} errors)", "≥ 1,000/s", commands.PerSecond >= 1000));
+        rows.Add(("a. commands", "latency p50 / p95 / p99", $"{commands.P50:0.0} / {commands.P95:0.0} / {commands.P99:0.0} ms", "p99 ≤ 50 ms", commands.P99 <= 50));
+        rows.Add(("a. commands", "B1 raw single-row inserts (16 conns)", $"{b1.PerSecond:0}/s, p99 {b1.P99:0.0} ms", "", null));
+        rows.Add(("a. commands", "B2 a command's statements by hand (16 conns)", $"{b2.PerSecond:0}/s, p99 {b2.P99:0.0} ms", "", null));
+        rows.Add(("a. commands", "commands / B2", $"{ofB2:P0}", "≥ 50 %", ofB2 >= 0.5));
+
+        // b. Reads.
+        var reads = await Reads.RunAsync(api, data, settings.ReadTime);
+        foreach (var (name, stats) in reads)
+        {
+            results[$"read-{name}"] = Json(stats);
+            rows.Add(("b. reads", $"{name} p50 / p95 / p99", $"{stats.P50:0.0} / {stats.P95:0.0} / {stats.P99:0.0} ms ({stats.PerSecond:0}/s)", "p95 ≤ 20 ms", stats.P95 <= 20));
+        }
+        var memory = app.ResidentMegabytes();
+
+        // c. Audit verification against reading the same rows.
+        var (entries, verifySeconds, plainSeconds) = await AuditSpeed.RunAsync(api, data);
+        var verifyRate = entries / verifySeconds;
+        var plainRate = entries / plainSeconds;
+        results["audit"] = new JsonObject { ["entries"] = entries, ["verifyPerSecond"] = verifyRate, ["plainReadPerSecond"] = plainRate };
+        rows.Add(("c. audit", $"verify {entries:N0} entries", $"{verifyRate:N0}/s", "≥ 250,000/s", verifyRate >= 250_000));
+        rows.Add(("c. audit", "verify / plain read", $"{verifyRate / plainRate:P0} (plain {plainRate:N0}/s)", "≥ 50 %", verifyRate / plainRate >= 0.5));
+
+        // d. Timers.
+        var timers = await TimerLateness.RunAsync(api, data, municipalities[0].Code, settings.Timers, settings.TimerLead, settings.TimerWindow);
+        results["timers"] = JsonSerializer.SerializeToNode(timers);
+        rows.Add(("d. timers", $"{timers.Due} due within {settings.TimerWindow.TotalSeconds:0} s: fired / early / missing", $"{timers.Fired} / {timers.Early} / {timers.Due - timers.Fired}", "0 early", timers.Early == 0 && timers.Fired == timers.Due));
+        rows.Add(("d. timers", "lateness p50 / p99", $"{timers.P50:0} / {timers.P99:0} ms", "p99 ≤ 2 s", timers.P99 <= 2000));
+
+        rows.Add(("e. footprint", "resident memory after the reads", $"{memory:0} MB", "≤ 300 MB", memory <= 300));
+        results["residentMegabytes"] = memory;
+        results["seconds"] = total.Elapsed.TotalSeconds;
+
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture, $"Benchmark {(quick ? "(--quick)" : "(full)")} on {results["machine"]!["cpu"]} ({Environment.ProcessorCount} cores), {DateTimeOffset.UtcNow:yyyy-MM-dd}, {total.Elapsed.TotalSeconds:0} s");
+        table.AppendLine();
+        table.AppendLine("| Area | Measure | Result | Target | |");
+        table.AppendLine("|---|---|---|---|---|");
+        foreach (var row in rows)
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {row.Area} | {row.Measure} | {row.Value} | {row.Target} | {(row.Pass is null ? "" : row.Pass.Value ? "pass" : "**fail**")} |");
+        Console.WriteLine();
+        Console.WriteLine(table);
+        var outDirectory = Path.Combine(root, "artifacts", "benchmarks");
+        Directory.CreateDirectory(outDirectory);
+        results["table"] = table.ToString();
+        var file = Path.Combine(outDirectory, quick ? "latest-quick.json" : "latest.json");
+        await File.WriteAllTextAsync(file, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.ChangeExtension(file, ".md"), table.ToString());
+        Console.WriteLine($"Written: {file}");
+        try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        return 0;
+    }
+
+    private static JsonObject Json(LatencyStats s) => new()
+    {
+        ["count"] = s.Count, ["errors"] = s.Errors, ["seconds"] = s.Seconds, ["perSecond"] = s.PerSecond,
+        ["p50"] = s.P50, ["p95"] = s.P95, ["p99"] = s.P99, ["max"] = s.Max,
+    };
+
+    private static JsonObject Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() : null;
+        var memory = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] : "0";
+        return new JsonObject
+        {
+            ["cpu"] = cpu ?? "unknown CPU", ["cores"] = Environment.ProcessorCount,
+            ["memoryGiB"] = Math.Round(double.Parse(memory, CultureInfo.InvariantCulture) / 1024 / 1024, 1), ["os"] = Environment.OSVersion.ToString(),
+        };
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Drechtsteden.Decisions.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Run the harness from the repository.");
+    }
+}
+
+/// <summary>a. Schedule + record decision over HTTP: every item is scheduled on its college's meeting later today, then decided.</summary>
+internal static class Commands
+{
+    private static int _reported;
+
+    /// <summary>True for a 2xx; the first few refusals are printed, so errors are never just a number.</summary>
+    private static async Task<bool> Succeeded(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode)
+            return true;
+        if (Interlocked.Increment(ref _reported) <= 3)
+            Console.WriteLine($"  refused: {(int)response.StatusCode} {(await response.Content.ReadAsStringAsync())[..Math.Min(300, (int)(response.Content.Headers.ContentLength ?? 300))]}");
+        return false;
+    }
+
+    public static async Task<LatencyStats> RunAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var today = Amsterdam.DateOf(now);
+        var meetingAt = Amsterdam.At(today, new TimeOnly(23, 50));
+        if (meetingAt - now < duration + TimeSpan.FromMinutes(2))
+            throw new InvalidOperationException("Commands need a meeting later today (23:50 Amsterdam): run the harness before 23:30.");
+        var meetings = new Dictionary<string, string>();
+        foreach (var (code, name) in municipalities)
+        {
+            var meeting = await api.SendAsync(HttpMethod.Post, $"/api/municipalities/{code}/meetings", $"secretary-{Api.Slug(name)}", new { startsAt = meetingAt });
+            meetings[code] = meeting["id"]!.GetValue<string>();
+        }
+        var needed = (int)(rate * duration.TotalSeconds / 2 / municipalities.Count) + 4;
+        var processes = new List<string>();
+        var started = await Measure.ClosedLoopAsync(8, TimeSpan.FromHours(1), async i =>
+        {
+            lock (processes) { if (processes.Count >= needed) return true; }
+            var answer = await api.SendAsync(HttpMethod.Post, "/api/processes", "coordinator", new
+            {
+                title = $"Benchmark {i}", reference = $"B-{i}", conceptText = "Het college besluit in te stemmen.", deadlineDate = today.AddDays(30),
+                participants = municipalities.Select(m => m.Code).ToArray(),
+            });
+            lock (processes) processes.Add(answer["processId"]!.GetValue<string>());
+            return true;
+        }, () => { lock (processes) return processes.Count >= needed; });
+        Console.WriteLine($"  {processes.Count} processes started for the command load ({started.PerSecond:0} starts/s)");
+
+        // Process-major order: consecutive commands hit different processes, as independent colleges would.
+        var toSchedule = new ConcurrentQueue<(string Process, string Code, string Name)>(
+            municipalities.SelectMany(m => processes.Select(p => (p, m.Code, m.Name))));
+        var toDecide = new ConcurrentQueue<(string Process, string Code, string Name)>();
+        foreach (var (_, name) in municipalities)
+        {
+            await api.TokenAsync($"secretary-{Api.Slug(name)}");
+            await api.TokenAsync($"college-{Api.Slug(name)}");
+        }
+        return await Measure.OpenLoadAsync(rate, duration, async i =>
+        {
+            if (i % 2 == 1 && toDecide.TryDequeue(out var decide))
+            {
+                using var request = await api.RequestAsync(HttpMethod.Post, $"/api/processes/{decide.Process}/items/{decide.Code}/decision", $"college-{Api.Slug(decide.Name)}",
+                    new { outcome = "Adopted", conceptVersion = 1, decidedOn = today });
+                using var response = await api.Http.SendAsync(request);
+                return await Succeeded(response);
+            }
+            if (!toSchedule.TryDequeue(out var item))
+                return false;
+            using (var request = await api.RequestAsync(HttpMethod.Post, $"/api/processes/{item.Process}/items/{item.Code}/schedule", $"secretary-{Api.Slug(item.Name)}",
+                new { meetingId = meetings[item.Code] }))
+            using (var response = await api.Http.SendAsync(request))
+            {
+                if (!await Succeeded(response))
+                    return false;
+            }
+            toDecide.Enqueue(item);
+            return true;
+        });
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Drechtsteden.Decisions.Benchmarks;
+
+/// <summary>b. Reads at the generated scale: the process resource, the process list, and the process page (HTML, signed in).</summary>
+internal static partial class Reads
+{
+    public static async Task<List<(string Name, LatencyStats Stats)>> RunAsync(Api api, NpgsqlDataSource data, TimeSpan duration)
+    {
+        var ids = new List<Guid>();
+        await using (var command = data.CreateCommand("SELECT id FROM processes ORDER BY random() LIMIT 2000"))
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                ids.Add(reader.GetGuid(0));
+        // An administrator reads every process (the generated ones are in regions of their own).
+        await api.TokenAsync("admin");
+        var results = new List<(string, LatencyStats)>();
+        results.Add(("GET /api/processes/{id}", await Measure.ClosedLoopAsync(8, duration, async i =>
+        {
+            using var request = await api.RequestAsync(HttpMethod.Get, $"/api/processes/{ids[i % ids.Count]}", "admin");
+            using var response = await api.Http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        })));
+        results.Add(("GET /api/processes (list)", await Measure.ClosedLoopAsync(8, duration, async _ =>
+        {
+            using var request = await api.RequestAsync(HttpMethod.Get, "/api/processes", "admin");
+            using var response = await api.Http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        })));
+
+        // The process page as the browser gets it: cookie sign-in through the form, then GET /processen/{id}.
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = false, MaxConnectionsPerServer = 64 }) { BaseAddress = api.Http.BaseAddress };
+        var form = await browser.GetStringAsync(new Uri("/inloggen", UriKind.Relative));
+        var token = AntiforgeryField().Match(form).Groups[1].Value;
+        using (var signIn = await browser.PostAsync(new Uri("/inloggen", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+               { ["__RequestVerificationToken"] = token, ["gebruikersnaam"] = "admin", ["wachtwoord"] = "demo", ["returnUrl"] = "/" })))
+        {
+            if (signIn.StatusCode != HttpStatusCode.Redirect)
+                throw new InvalidOperationException($"Sign-in for the page benchmark failed: {signIn.StatusCode}");
+        }
+        results.Add(("GET /processen/{id} (page)", await Measure.ClosedLoopAsync(8, duration, async i =>
+        {
+            using var response = await browser.GetAsync(new Uri($"/processen/{ids[i % ids.Count]}", UriKind.Relative));
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        })));
+        return results;
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}
+
+/// <summary>c. The app's verification of every chain against reading the same rows with Npgsql and no hashing.</summary>
+internal static class AuditSpeed
+{
+    public static async Task<(long Entries, double VerifySeconds, double PlainSeconds)> RunAsync(Api api, NpgsqlDataSource data)
+    {
+        await api.TokenAsync("auditor");
+        var stopwatch = Stopwatch.StartNew();
+        var verification = await api.SendAsync(HttpMethod.Get, "/api/audit/verify", "auditor");
+        var verifySeconds = stopwatch.Elapsed.TotalSeconds;
+        if (!verification["valid"]!.GetValue<bool>())
+            throw new InvalidOperationException($"The audit trail does not verify: {verification}");
+        var entries = verification["entriesChecked"]!.GetValue<long>();
+
+        stopwatch.Restart();
+        long rows = 0;
+        await using (var command = data.CreateCommand("SELECT * FROM audit_entries ORDER BY chain_id, chain_sequence"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            var values = new object[reader.FieldCount];
+            while (await reader.ReadAsync())
+            {
+                reader.GetValues(values);
+                rows++;
+            }
+        }
+        return (entries, verifySeconds, stopwatch.Elapsed.TotalSeconds * entries / Math.Max(1, rows));
+    }
+}
+
+internal sealed record TimerResult(int Due, int Fired, int Early, double P50, double P99, double Max);
+
+/// <summary>d. Processes whose deadline falls within a window a little ahead: their deadline timers fire through Hangfire.</summary>
+internal static class TimerLateness
+{
+    public static async Task<TimerResult> RunAsync(Api api, NpgsqlDataSource data, string municipality, int count, TimeSpan lead, TimeSpan window)
+    {
+        var first = DateTimeOffset.UtcNow + lead;
+        var ids = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        var created = await Measure.ClosedLoopAsync(8, TimeSpan.FromHours(1), async i =>
+        {
+            var n = i % 1_000_000 * 8 + i / 1_000_000; // distinct per worker call
+            if (ids.Count >= count)
+                return true;
+            var due = first + window * (ids.Count / (double)count);
+            var answer = await api.SendAsync(HttpMethod.Post, "/api/processes", "coordinator", new
+            {
+                title = $"Timer {n}", reference = $"T-{Guid.NewGuid():N}"[..20], conceptText = "Het college besluit in te stemmen.", deadlineAt = due,
+                participants = new[] { municipality },
+            });
+            ids.Add(answer["processId"]!.GetValue<Guid>());
+            return true;
+        }, () => ids.Count >= count);
+        Console.WriteLine($"  {ids.Count} timer processes started ({created.PerSecond:0}/s); the last is due {(first + window - DateTimeOffset.UtcNow).TotalSeconds:0} s from now");
+        var until = first + window + TimeSpan.FromSeconds(10);
+        var list = ids.ToArray();
+        List<(DateTime Due, DateTime? Fired, double? Lateness)> rows = [];
+        while (true)
+        {
+            rows.Clear();
+            await using var command = data.CreateCommand("""
+                SELECT t.due_at, f.fired_at, f.lateness_milliseconds FROM timers t LEFT JOIN timer_firings f ON f.timer_id = t.id
+                WHERE t.process_id = ANY($1) AND t.timer_id = 'deadline'
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = list });
+            await using (var reader = await command.ExecuteReaderAsync())
+                while (await reader.ReadAsync())
+                    rows.Add((reader.GetDateTime(0), reader.IsDBNull(1) ? null : reader.GetDateTime(1), reader.IsDBNull(2) ? null : reader.GetDouble(2)));
+            if (rows.All(r => r.Fired is not null) || DateTimeOffset.UtcNow > until)
+                break;
+            await Task.Delay(1000);
+        }
+        var lateness = rows.Where(r => r.Lateness is not null).Select(r => r.Lateness!.Value).ToList();
+        var stats = LatencyStats.Of(lateness, 0, 1);
+        return new TimerResult(rows.Count, lateness.Count, rows.Count(r => r.Fired < r.Due), stats.P50, stats.P99, stats.Max);
+    }
+}
