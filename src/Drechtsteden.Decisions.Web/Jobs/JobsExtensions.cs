@@ -90,14 +90,18 @@ public static class JobsExtensions
     }
 }
 
-/// <summary>Registers the recurring sweeper once the host runs (idempotent: AddOrUpdate).</summary>
-internal sealed class RecurringJobsRegistration(IRecurringJobManager recurring, ILogger<RecurringJobsRegistration> logger) : IHostedService
+/// <summary>
+/// Registers the recurring sweeper once the host runs (idempotent: AddOrUpdate), and runs it once right away: timers
+/// that fell due while no instance was running fire at start-up, not at the next full minute.
+/// </summary>
+internal sealed class RecurringJobsRegistration(IRecurringJobManager recurring, IBackgroundJobClient jobs, ILogger<RecurringJobsRegistration> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            recurring.AddOrUpdate<TimerJobs>(TimerJobs.SweeperJobId, jobs => jobs.SweepAsync(), Cron.Minutely());
+            recurring.AddOrUpdate<TimerJobs>(TimerJobs.SweeperJobId, sweeper => sweeper.SweepAsync(), Cron.Minutely());
+            jobs.Enqueue<TimerJobs>(sweeper => sweeper.SweepAsync());
         }
         catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e))
         {

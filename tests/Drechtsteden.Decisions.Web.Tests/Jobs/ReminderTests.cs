@@ -121,8 +121,12 @@ public sealed class ReminderTests
         Assert.That(process, Is.Not.EqualTo(Guid.Empty));
     }
 
+    /// <summary>
+    /// A timer weeks ahead costs no Hangfire job; a wake-up that comes too early fires nothing; the sweeper books the
+    /// wake-up once the timer is within the horizon (five minutes), so it still fires on time.
+    /// </summary>
     [Test]
-    public async Task A_timer_woken_early_fires_nothing_and_keeps_its_wake_up()
+    public async Task A_timer_woken_early_fires_nothing_and_gets_its_wake_up_when_it_comes_near()
     {
         var process = (await _db.StartAsync()).ProcessId;
         var deadline = (await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.ProcessId == process && t.TimerId == "deadline")));
@@ -132,6 +136,15 @@ public sealed class ReminderTests
         Assert.That(fired, Is.False);
         var after = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.Id == deadline.Id));
         Assert.That(after.Status, Is.EqualTo(TimerStatus.Scheduled));
-        Assert.That(after.HangfireJobId, Is.Not.Null);
+        Assert.That(after.HangfireJobId, Is.Null, "weeks ahead: no Hangfire job yet");
+
+        await SweepAtAsync(deadline.DueAt - TimerScheduler.WakeUpHorizon - TimeSpan.FromMinutes(1));
+        var stillFar = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.Id == deadline.Id));
+        Assert.That(stillFar.HangfireJobId, Is.Null, "six minutes ahead: still the sweeper's");
+
+        await SweepAtAsync(deadline.DueAt - TimeSpan.FromMinutes(4));
+        var near = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.Id == deadline.Id));
+        Assert.That(near.HangfireJobId, Is.Not.Null, "within the horizon: the sweeper booked its wake-up");
+        Assert.That(near.Status, Is.EqualTo(TimerStatus.Scheduled));
     }
 }
