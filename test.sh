@@ -40,6 +40,10 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(value failed)))
   skipped=$((skipped + $(value notExecuted)))
 done
+if [ -f "$results/reliability.txt" ]; then
+  echo "Reliability (fault tests):"
+  sed 's/^/  /' "$results/reliability.txt"
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "No test ran." >&2

@@ -197,7 +197,8 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
 
     private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres"));
+        // Not pooled: after a restart of the server in this process a pooled connection would be a dead one.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionStringFor("postgres")) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         foreach (var role in new[] { OwnerRole, AppRole })
         {
