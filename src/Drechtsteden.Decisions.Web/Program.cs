@@ -14,6 +14,7 @@ using Drechtsteden.Decisions.Web.Workflows;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.AddDecisionsObservability();
     await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync();
     builder.Services.AddDecisionsHealth();
     builder.Services.AddWorkflows(builder.Configuration);
@@ -35,6 +36,7 @@ try
     app.UseStatusCodePages();
     app.UseStaticFiles();
     app.UseAuditRequestContext();
+    app.UseCorrelationScope();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseRateLimiter();
