@@ -1,6 +1,7 @@
 using System.Net;
 using Drechtsteden.Decisions.Web.Audit;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,13 +17,17 @@ public static class SignInEndpoints
 {
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
-    public static IServiceCollection AddSignIn(this IServiceCollection services) =>
-        services.AddAntiforgery(options =>
+    public static IServiceCollection AddSignIn(this IServiceCollection services)
+    {
+        // One key ring for every instance (in PostgreSQL): a cookie or form token issued by one replica is valid on all.
+        services.AddDataProtection().SetApplicationName("drechtsteden-decisions").PersistKeysToDbContext<Data.DecisionsDbContext>();
+        return services.AddAntiforgery(options =>
         {
             options.HeaderName = AntiforgeryHeader;
             options.Cookie.Name = "drechtsteden.af";
             options.Cookie.SameSite = SameSiteMode.Strict;
         });
+    }
 
     /// <summary>Sign-out; the sign-in form itself is the page /inloggen (Pages/Inloggen.cshtml).</summary>
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)

@@ -1,12 +1,16 @@
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Data;
 
-public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> options) : DbContext(options)
+public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>ASP.NET Core's data protection keys (cookies, antiforgery): shared by every instance through the database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Region> Regions => Set<Region>();
 
     public DbSet<Municipality> Municipalities => Set<Municipality>();
