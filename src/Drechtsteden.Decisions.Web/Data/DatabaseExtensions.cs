@@ -91,6 +91,9 @@ public static class DatabaseExtensions
     /// Applies pending migrations as the schema owner, then gives the app role what it needs and no more: read and
     /// write on the tables, but only INSERT and SELECT on the audit trail. Turns "cannot connect" into one sentence.
     /// </summary>
+    /// <summary>The advisory lock of the migration step (released when its connection closes).</summary>
+    public const long MigrationLockKey = 0x44445F4D49475254; // "DD_MIGRT"
+
     public static async Task MigrateAsync(string ownerConnectionString, string appConnectionString, CancellationToken cancellationToken = default)
     {
         var options = new DbContextOptionsBuilder<DecisionsDbContext>();
@@ -98,6 +101,13 @@ public static class DatabaseExtensions
         await using var db = new DecisionsDbContext(options.Options);
         try
         {
+            // Several instances may start (and migrate) at once: the whole step — EF's migrations, Hangfire's schema, the
+            // grants — runs under one session-level advisory lock, so concurrent GRANTs cannot collide.
+            // Not pooled: closing the connection must end the session, and with it the lock.
+            await using var gate = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ownerConnectionString) { Pooling = false }.ConnectionString);
+            await gate.OpenAsync(cancellationToken);
+            await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", gate))
+                await take.ExecuteNonQueryAsync(cancellationToken);
             // Creating the history table first keeps EF from logging a failed query against it on a brand-new database.
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             await db.Database.MigrateAsync(cancellationToken);

@@ -156,7 +156,8 @@ public sealed class ProcessCommands(
         var locked = await db.Database.SqlQuery<Guid>($"SELECT id AS \"Value\" FROM processes WHERE id = {processId} FOR UPDATE").ToListAsync(cancellationToken);
         if (locked.Count == 0)
             throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
-        return await db.ProcessAggregates.FirstAsync(p => p.Id == processId, cancellationToken);
+        // One query for the whole aggregate (a handful of rows): under the row lock, round trips are what a command waits on.
+        return await db.ProcessAggregates.AsSingleQuery().FirstAsync(p => p.Id == processId, cancellationToken);
     }
 
     private async Task<CommandResponse> RunAsync(CommandKey key, Actor actor, int status,
