@@ -80,7 +80,11 @@ public static class Benchmark
         results["b2"] = Json(b2);
 
         // a. Commands over HTTP: schedule and record decision, open model.
+        var sessionsBefore = await SessionsAsync(data);
         var commands = await Commands.RunAsync(api, municipalities, settings.CommandRate, settings.CommandTime);
+        var sessions = await SessionsAsync(data) - sessionsBefore;
+        results["sessionsOpenedDuringCommands"] = sessions;
+        Console.WriteLine($"  database sessions opened during the command phase: {sessions}");
         results["commands"] = Json(commands);
         var ofB2 = commands.PerSecond / b2.PerSecond;
         rows.Add(("a. commands", $"throughput at {settings.CommandRate:0}/s offered", $"{commands.PerSecond:0}/s ({commands.Errors} errors)", "≥ 1,000/s", commands.PerSecond >= 1000));
@@ -134,6 +138,13 @@ public static class Benchmark
         Console.WriteLine($"Written: {file}");
         try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return 0;
+    }
+
+    /// <summary>Sessions the server has accepted so far (a physical connection each: pool churn shows here).</summary>
+    private static async Task<long> SessionsAsync(NpgsqlDataSource data)
+    {
+        await using var command = data.CreateCommand("SELECT sessions FROM pg_stat_database WHERE datname = 'decisions'");
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static JsonObject Json(LatencyStats s) => new()
@@ -190,7 +201,7 @@ internal static class Commands
             var meeting = await api.SendAsync(HttpMethod.Post, $"/api/municipalities/{code}/meetings", $"secretary-{Api.Slug(name)}", new { startsAt = meetingAt });
             meetings[code] = meeting["id"]!.GetValue<string>();
         }
-        var needed = (int)(rate * duration.TotalSeconds / 2 / municipalities.Count) + 4;
+        var needed = (int)(rate * duration.TotalSeconds / municipalities.Count) + 4; // enough items that schedules never run out
         var processes = new List<string>();
         var started = await Measure.ClosedLoopAsync(8, TimeSpan.FromHours(1), async i =>
         {

@@ -53,14 +53,14 @@ public static class ProcessEndpoints
     {
         var processes = api.MapGroup("/processes").WithTags("Processes");
         processes.MapGet("/", ListAsync).WithName("ListProcesses");
-        processes.MapPost("/", StartAsync).WithName("StartProcess").ProducesCommandProblems();
+        processes.MapPost("/", StartAsync).WithName("StartProcess").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapGet("/{id:guid}", GetAsync).WithName("GetProcess");
-        processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept").ProducesCommandProblems();
-        processes.MapPost("/{id:guid}/deadline", ExtendAsync).WithName("ExtendDeadline").ProducesCommandProblems();
-        processes.MapPost("/{id:guid}/publish", PublishAsync).WithName("Publish").ProducesCommandProblems();
-        processes.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelProcess").ProducesCommandProblems();
-        processes.MapPost("/{id:guid}/items/{code}/schedule", ScheduleAsync).WithName("ScheduleItem").ProducesCommandProblems();
-        processes.MapPost("/{id:guid}/items/{code}/decision", DecideAsync).WithName("RecordDecision").ProducesCommandProblems();
+        processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/deadline", ExtendAsync).WithName("ExtendDeadline").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/publish", PublishAsync).WithName("Publish").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelProcess").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/items/{code}/schedule", ScheduleAsync).WithName("ScheduleItem").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/items/{code}/decision", DecideAsync).WithName("RecordDecision").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapGet("/{id:guid}/audit", AuditAsync).WithName("ExportProcessAudit")
             .Produces<System.Text.Json.Nodes.JsonArray>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);

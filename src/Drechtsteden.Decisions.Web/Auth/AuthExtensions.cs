@@ -30,6 +30,12 @@ public sealed class AuthOptions
     /// <summary>Token requests per client address per minute.</summary>
     public int TokenRequestsPerMinute { get; set; } = 10;
 
+    /// <summary>Process commands running at once per instance; more wait in a queue (no database connection held).</summary>
+    public int CommandConcurrency { get; set; } = 16;
+
+    /// <summary>Commands that may wait for a turn; beyond this an instance answers 503 with Retry-After at once.</summary>
+    public int CommandQueue { get; set; } = 256;
+
     public OidcSettings Oidc { get; set; } = new();
 }
 
@@ -54,6 +60,9 @@ public static class AuthExtensions
     public const string SmartScheme = "Decisions";
     public const string ApiTokenScheme = "ApiToken";
     public const string TokenRateLimit = "token";
+
+    /// <summary>The concurrency limit of the process commands (Auth:CommandConcurrency at once, Auth:CommandQueue waiting).</summary>
+    public const string CommandLimit = "commands";
 
     /// <summary>
     /// Sign-in: bearer tokens from POST /api/auth/token (short-lived, local accounts), API tokens ("Authorization:
@@ -125,11 +134,26 @@ public static class AuthExtensions
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = (context, _) =>
+            limiter.OnRejected = async (context, cancellationToken) =>
             {
+                var policy = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>()?.PolicyName;
+                if (policy == CommandLimit)
+                {
+                    // More commands at once than the database can serve well: shed the excess early, before it holds a connection.
+                    context.HttpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    context.HttpContext.Response.Headers.RetryAfter = "1";
+                    await Results.Problem(title: "Busy", detail: "Too many commands at once; nothing was changed. Try again in a second.",
+                        statusCode: StatusCodes.Status503ServiceUnavailable, extensions: new Dictionary<string, object?> { ["code"] = "busy" }).ExecuteAsync(context.HttpContext);
+                    return;
+                }
                 context.HttpContext.Response.Headers.RetryAfter = "60";
-                return ValueTask.CompletedTask;
             };
+            limiter.AddPolicy(CommandLimit, _ => RateLimitPartition.GetConcurrencyLimiter(CommandLimit, _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = options.CommandConcurrency,
+                QueueLimit = options.CommandQueue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
             limiter.AddPolicy(TokenRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
