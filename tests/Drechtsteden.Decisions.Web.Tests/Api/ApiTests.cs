@@ -35,6 +35,27 @@ public sealed class ApiTests
         return client;
     }
 
+    [Test]
+    public async Task More_commands_at_once_than_an_instance_takes_are_shed_with_503_and_Retry_After_not_queued_into_the_database()
+    {
+        await using var busy = new DecisionsAppFactory(_database.App, settings: new Dictionary<string, string?>
+        {
+            ["Jobs:Server"] = "false", ["Auth:CommandConcurrency"] = "1", ["Auth:CommandQueue"] = "0",
+        });
+        using var coordinator = busy.CreateClient();
+        coordinator.DefaultRequestHeaders.Add(TestAuthentication.Header, "coordinator;Coordinator");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => StartAsync(coordinator)));
+        var statuses = answers.Select(a => a.Response.StatusCode).ToList();
+        Assert.That(statuses, Has.Some.EqualTo(HttpStatusCode.Created));
+        Assert.That(statuses, Has.Some.EqualTo(HttpStatusCode.ServiceUnavailable), "the excess is shed");
+        Assert.That(statuses, Has.All.EqualTo(HttpStatusCode.Created).Or.EqualTo(HttpStatusCode.ServiceUnavailable));
+        var shed = answers.First(a => a.Response.StatusCode == HttpStatusCode.ServiceUnavailable).Response;
+        Assert.That(shed.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(1)));
+        Assert.That((await JsonAsync(shed)).GetProperty("code").GetString(), Is.EqualTo("busy"));
+        foreach (var (_, response) in answers)
+            response.Dispose();
+    }
+
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
     private static async Task<(Guid Id, HttpResponseMessage Response)> StartAsync(HttpClient coordinator, string? idempotencyKey = null)
