@@ -52,6 +52,8 @@ public static class Benchmark
             ["Audit__CheckpointDirectory"] = Path.Combine(dataDirectory, "checkpoints"),
             ["Mail__PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
             ["Logging__LogLevel__Default"] = "Warning",
+            // The GC setting of the image (deploy/Dockerfile): a 32 MB gen-0 budget instead of the adaptive default.
+            ["DOTNET_GCgen0size"] = "0x2000000",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
         await using var app = new AppHost(appDll, environment);

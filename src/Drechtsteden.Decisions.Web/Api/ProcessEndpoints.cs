@@ -52,7 +52,7 @@ public static class ProcessEndpoints
     public static RouteGroupBuilder MapProcessEndpoints(this RouteGroupBuilder api)
     {
         var processes = api.MapGroup("/processes").WithTags("Processes");
-        processes.MapGet("/", ListAsync).WithName("ListProcesses");
+        processes.MapGet("/", ListAsync).WithName("ListProcesses").ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         processes.MapPost("/", StartAsync).WithName("StartProcess").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapGet("/{id:guid}", GetAsync).WithName("GetProcess");
         processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
@@ -80,8 +80,9 @@ public static class ProcessEndpoints
 
     private static string? RegionOf(HttpContext context) => context.User.FindFirst(DecisionsClaims.Region)?.Value;
 
-    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessService processes, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), cancellationToken));
+    /// <summary>By deadline, <paramref name="limit"/> at a time (default 100, at most 500), from <paramref name="offset"/>.</summary>
+    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessService processes, int? offset, int? limit, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessService.DefaultPageSize, cancellationToken));
 
     private static async Task<Results<Ok<ProcessDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, HttpContext context, ProcessService processes,
         CancellationToken cancellationToken)

@@ -21,11 +21,18 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
     /// The list is one SQL query: counts are computed in the database from each item's latest decision (gelijkluidend =
     /// an adoption on the current concept version with the concept's text), no aggregate is loaded.
     /// </summary>
-    public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, CancellationToken cancellationToken = default)
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 500;
+
+    public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, int offset = 0, int limit = DefaultPageSize, CancellationToken cancellationToken = default)
     {
+        if (offset < 0)
+            throw DomainException.Invalid("offset-invalid", "offset is zero or more.", "offset");
+        if (limit is < 1 or > MaxPageSize)
+            throw DomainException.Invalid("limit-invalid", $"limit is between 1 and {MaxPageSize}.", "limit");
         var now = clock.GetUtcNow();
         var rows = await db.Processes.AsNoTracking().Readable(actor, region)
-            .OrderBy(p => p.DeadlineAt).Take(500)
+            .OrderBy(p => p.DeadlineAt).ThenBy(p => p.Id).Skip(offset).Take(limit)
             .Select(p => new
             {
                 p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,

@@ -36,6 +36,22 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task The_process_list_comes_in_pages_by_deadline()
+    {
+        using var coordinator = As("coordinator;Coordinator");
+        for (var i = 0; i < 3; i++)
+            (await StartAsync(coordinator)).Response.Dispose();
+        var first = await JsonAsync(await coordinator.GetAsync(new Uri("/api/processes?limit=2", UriKind.Relative)));
+        var rest = await JsonAsync(await coordinator.GetAsync(new Uri("/api/processes?offset=2&limit=2", UriKind.Relative)));
+        Assert.That(first.GetArrayLength(), Is.EqualTo(2));
+        Assert.That(rest.GetArrayLength(), Is.EqualTo(1));
+        var ids = first.EnumerateArray().Concat(rest.EnumerateArray()).Select(p => p.GetProperty("id").GetGuid()).ToList();
+        Assert.That(ids, Is.Unique);
+        using var invalid = await coordinator.GetAsync(new Uri("/api/processes?limit=501", UriKind.Relative));
+        Assert.That(invalid.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+    }
+
+    [Test]
     public async Task More_commands_at_once_than_an_instance_takes_are_shed_with_503_and_Retry_After_not_queued_into_the_database()
     {
         await using var busy = new DecisionsAppFactory(_database.App, settings: new Dictionary<string, string?>

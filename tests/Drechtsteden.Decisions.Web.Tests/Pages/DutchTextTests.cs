@@ -10,7 +10,7 @@ public sealed partial class DutchTextTests
     private static readonly HashSet<string> ApiOnly = new(StringComparer.Ordinal)
     {
         "format-unknown", "if-match-invalid", "idempotency-key-too-long", "machine-unknown", "name-required", "user-not-found", "user-required",
-        "timer-offsets-invalid", "timer-unknown", "definition-not-found", "unknown-trigger", "deadline-not-passed", "meeting-other-college",
+        "timer-offsets-invalid", "timer-unknown", "definition-not-found", "unknown-trigger", "deadline-not-passed", "meeting-other-college", "offset-invalid", "limit-invalid",
     };
 
     [Test]

@@ -11,7 +11,7 @@ public sealed class ProcessenModel(ProcessService processes, WorkflowCatalog cat
     public IReadOnlyList<ProcessSummary> Processes { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Processes = await processes.ListAsync(Actor, RegionCode, cancellationToken);
+        Processes = await processes.ListAsync(Actor, RegionCode, 0, ProcessService.MaxPageSize, cancellationToken);
 
     public string StateName(string state) =>
         catalog.All.Select(d => UiText.State(d, MachineKind.Process, state)).FirstOrDefault(n => n != state) ?? state;
