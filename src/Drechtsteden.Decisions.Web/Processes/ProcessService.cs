@@ -47,20 +47,24 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
     }
 
     /// <summary>The process as <paramref name="actor"/> may see it (embargo applied), or null when it is not theirs to see.</summary>
-    public async Task<ProcessDto?> GetAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
+    public async Task<ProcessDto?> GetAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(id, actor, region, cancellationToken))?.Dto;
+
+    /// <summary>The DTO and the aggregate it was made from, in one read (pages need both: the definition, the meetings).</summary>
+    public async Task<(ProcessDto Dto, DecisionProcess Process)?> ReadAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
     {
-        // Tracked, so the row version read is the one of exactly these rows (it becomes the ETag).
-        var process = await db.ProcessAggregates.Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        // Tracked, so the row version read is the one of exactly these rows (it becomes the ETag); one query for the aggregate.
+        var process = await db.ProcessAggregates.AsSingleQuery().Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (process is null)
             return null;
         var version = commands.VersionOf(process);
-        db.Entry(process).State = EntityState.Detached;
-        return await ToDtoAsync(process, version, actor, cancellationToken);
+        db.ChangeTracker.Clear();
+        return (await ToDtoAsync(process, version, actor, cancellationToken), process);
     }
 
     /// <summary>The aggregate itself, read-only, for pages that need more than the DTO (the definition, the items' meetings).</summary>
     public Task<DecisionProcess?> FindAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>
-        db.ProcessAggregates.AsNoTracking().Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        db.ProcessAggregates.AsNoTracking().AsSingleQuery().Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
 
     public async Task<CommandResponse> StartAsync(StartProcessRequest request, Actor actor, string? userRegion, CommandKey key, CancellationToken cancellationToken = default)
     {

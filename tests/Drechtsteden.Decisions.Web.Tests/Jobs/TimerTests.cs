@@ -102,7 +102,8 @@ public sealed class TimerTests
         _app.Services.GetRequiredService<IBackgroundJobClient>().Delete(timer.HangfireJobId);
 
         await Task.Delay(TimeSpan.FromSeconds(3.5));
-        Assert.That(await FiringsAsync(_app, process), Is.Empty, "its wake-up is gone");
+        // Its wake-up is gone: nothing fires it but a sweep (the host's own start-up or minutely sweep may beat ours).
+        Assert.That((await FiringsAsync(_app, process)).Select(f => f.FiredBy), Has.None.EqualTo("hangfire"), "its wake-up is gone");
 
         await InScopeAsync(_app, async sp => { await sp.GetRequiredService<TimerJobs>().SweepAsync(); return 0; });
 

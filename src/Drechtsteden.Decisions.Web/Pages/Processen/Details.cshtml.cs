@@ -91,13 +91,12 @@ public sealed class DetailsModel(ProcessService processes, DecisionWorkflow work
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
-        var dto = await processes.GetAsync(id, Actor, RegionCode, cancellationToken);
-        if (dto is null)
+        if (await processes.ReadAsync(id, Actor, RegionCode, cancellationToken) is not { } read)
             return false;
+        var (dto, aggregate) = read;
         Process = dto;
         Now = processes.Now;
-        var aggregate = await processes.FindAsync(id, Actor, RegionCode, cancellationToken);
-        Definition = workflow.DefinitionOf(aggregate!);
+        Definition = workflow.DefinitionOf(aggregate);
         var codes = dto.Items.Select(i => i.Municipality).ToList();
         Names = await db.Municipalities.AsNoTracking().Where(m => codes.Contains(m.Code)).ToDictionaryAsync(m => m.Code, m => m.Name, cancellationToken);
         var (from, until) = TimelineRange();
