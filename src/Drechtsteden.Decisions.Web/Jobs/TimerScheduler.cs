@@ -30,6 +30,9 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
     /// </summary>
     public static readonly TimeSpan WakeUpHorizon = TimeSpan.FromMinutes(5);
 
+    /// <summary>Marks a wake-up being booked (a crash in between leaves it to the sweeper, which fires every due timer).</summary>
+    private const string BookingClaim = "booking";
+
     public async Task<TimerChanges> SyncAsync(DecisionProcess process, WorkflowDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var changes = new TimerChanges();
@@ -87,8 +90,14 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
             var horizon = clock.GetUtcNow() + WakeUpHorizon;
             foreach (var timer in changes.ToSchedule.Where(t => t.DueAt <= horizon))
             {
+                // Claim the booking first (compare-and-set on the row): the command that planned the timer and a sweep
+                // booking near timers may both get here; only one books a wake-up.
+                var claimed = await db.Timers.Where(t => t.Id == timer.Id && t.Status == TimerStatus.Scheduled && t.HangfireJobId == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.HangfireJobId, BookingClaim), cancellationToken);
+                if (claimed == 0)
+                    continue;
                 var jobId = jobs.Schedule<TimerJobs>(j => j.FireAsync(timer.Id, timer.DueAt), timer.DueAt);
-                await db.Timers.Where(t => t.Id == timer.Id && t.Status == TimerStatus.Scheduled)
+                await db.Timers.Where(t => t.Id == timer.Id && t.HangfireJobId == BookingClaim)
                     .ExecuteUpdateAsync(s => s.SetProperty(t => t.HangfireJobId, jobId), cancellationToken);
             }
         }
@@ -116,7 +125,7 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
 
     private static void Unschedule(ProcessTimer row, TimerChanges changes)
     {
-        if (row.HangfireJobId is { } jobId)
+        if (row.HangfireJobId is { } jobId && jobId != BookingClaim)
             changes.JobsToDelete.Add(jobId);
         row.HangfireJobId = null;
     }

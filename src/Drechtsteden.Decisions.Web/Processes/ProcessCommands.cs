@@ -86,7 +86,10 @@ public sealed class ProcessCommands(
                 var changes = new TimerChanges();
                 // Woke too early: make sure this timer has a wake-up at its due instant; a wake-up for an old instant does nothing.
                 if (scheduledFor is null || scheduledFor == timer.DueAt)
+                {
+                    timer.HangfireJobId = null; // this wake-up is spent; the booking after the commit claims a new one
                     changes.ToSchedule.Add(timer);
+                }
                 return changes;
             }
 
