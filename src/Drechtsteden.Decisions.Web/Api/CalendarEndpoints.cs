@@ -3,6 +3,7 @@ using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Agenda;
 using Drechtsteden.Decisions.Web.Auth;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Processes;
 using Ical.Net;
 using Ical.Net.CalendarComponents;
 using Ical.Net.DataTypes;

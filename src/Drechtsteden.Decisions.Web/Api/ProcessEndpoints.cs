@@ -70,14 +70,6 @@ public static class ProcessEndpoints
     private static Actor ActorOf(HttpContext context) =>
         context.User.ToActor() ?? throw DomainException.Forbidden("no-role", "Your account has no role in Drechtsteden.Decisions.");
 
-    /// <summary>Coordinators of the region, auditors and administrators read every process; secretaries and colleges those their municipality takes part in.</summary>
-    public static IQueryable<DecisionProcess> Readable(this IQueryable<DecisionProcess> processes, Actor actor, string? region) => actor.Role switch
-    {
-        Role.Auditor or Role.Admin => processes,
-        Role.Coordinator => region is null ? processes : processes.Where(p => p.RegionCode == region),
-        _ => processes.Where(p => p.Items.Any(i => i.MunicipalityCode == actor.MunicipalityCode)),
-    };
-
     private static string? RegionOf(HttpContext context) => context.User.FindFirst(DecisionsClaims.Region)?.Value;
 
     /// <summary>By deadline, <paramref name="limit"/> at a time (default 100, at most 500), from <paramref name="offset"/>.</summary>

@@ -173,3 +173,15 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
             items, workflow.PermittedTriggers(p, null, actor, now), version);
     }
 }
+
+/// <summary>Who reads which processes: the one filter the API, the pages and the calendar feeds all apply.</summary>
+public static class ProcessVisibility
+{
+    /// <summary>Coordinators of the region, auditors and administrators read every process; secretaries and colleges those their municipality takes part in.</summary>
+    public static IQueryable<DecisionProcess> Readable(this IQueryable<DecisionProcess> processes, Actor actor, string? region) => actor.Role switch
+    {
+        Role.Auditor or Role.Admin => processes,
+        Role.Coordinator => region is null ? processes : processes.Where(p => p.RegionCode == region),
+        _ => processes.Where(p => p.Items.Any(i => i.MunicipalityCode == actor.MunicipalityCode)),
+    };
+}

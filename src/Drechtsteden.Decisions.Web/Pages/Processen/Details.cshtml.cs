@@ -103,12 +103,13 @@ public sealed class DetailsModel(ProcessService processes, DecisionWorkflow work
         Meetings = await db.Meetings.AsNoTracking()
             .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt >= from && m.StartsAt <= until)
             .OrderBy(m => m.StartsAt).ToListAsync(cancellationToken);
-        var auditCount = await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
         if (ReadsAudit)
         {
             Audit = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence).ToListAsync(cancellationToken);
             Verification = await verifier.VerifyAsync(id, cancellationToken);
         }
+        // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
+        var auditCount = ReadsAudit ? Audit.Count : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
         Stamp = StampOf(dto, auditCount, Meetings.Count);
         Versie ??= dto.Version;
         ConceptTekst ??= dto.Concepts[^1].Text;
