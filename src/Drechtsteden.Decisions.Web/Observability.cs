@@ -35,8 +35,18 @@ public static class Observability
                 });
         }
 
+        // Without an endpoint nothing would receive spans or metrics: leave the instrumentation out, so requests and
+        // database commands do not pay for activities nobody reads.
         var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? builder.Configuration["Otlp:Endpoint"];
-        var telemetry = builder.Services.AddOpenTelemetry()
+        if (string.IsNullOrWhiteSpace(endpoint))
+            return builder;
+        builder.Services.Configure<OpenTelemetry.Exporter.OtlpExporterOptions>(otlp =>
+        {
+            otlp.Endpoint = new Uri(endpoint);
+            if (builder.Configuration["Otlp:Protocol"] is "http/protobuf" || builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is "http/protobuf")
+                otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+        });
+        builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
@@ -47,17 +57,8 @@ public static class Observability
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("Npgsql")
-                .AddMeter(Telemetry.MeterName));
-        if (!string.IsNullOrWhiteSpace(endpoint))
-        {
-            builder.Services.Configure<OpenTelemetry.Exporter.OtlpExporterOptions>(otlp =>
-            {
-                otlp.Endpoint = new Uri(endpoint);
-                if (builder.Configuration["Otlp:Protocol"] is "http/protobuf" || builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is "http/protobuf")
-                    otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
-            });
-            telemetry.UseOtlpExporter();
-        }
+                .AddMeter(Telemetry.MeterName))
+            .UseOtlpExporter();
         return builder;
     }
 

@@ -29,12 +29,25 @@ public sealed class AuditRequestContext
 
 /// <summary>
 /// Appends entries to the hash chains inside the caller's open transaction, so an entry commits with its change or
-/// not at all. The chain's order comes from a PostgreSQL advisory lock per chain, held until the transaction ends:
-/// concurrent writers to one chain queue up (no fork), writers to different chains never wait for each other.
+/// not at all. A chain's order comes from a lock held until the transaction ends, taken before its head is read:
+/// a process's chain is ordered by the process row's lock (FOR UPDATE — the lock every command on the process already
+/// holds), the system chain by a PostgreSQL advisory lock. Concurrent writers to one chain queue up (no fork),
+/// writers to different chains never wait for each other.
 /// </summary>
 public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext request, TimeProvider clock)
 {
     private readonly Dictionary<Guid, (long Sequence, string Hash)> _heads = [];
+    private readonly HashSet<Guid> _locked = [];
+
+    /// <summary>The caller holds the process row's lock (FOR UPDATE) in this transaction: appends to its chain need no other lock.</summary>
+    public void ChainLocked(Guid processId) => _locked.Add(processId);
+
+    /// <summary>The process is being created in this transaction: nobody else can write to its chain, which starts empty.</summary>
+    public void ChainStarted(Guid processId)
+    {
+        _locked.Add(processId);
+        _heads.TryAdd(processId, (0, AuditHash.Genesis));
+    }
 
     /// <summary>
     /// Runs one change as one transaction: its rows and its audit entries commit together or not at all. A transient
@@ -46,8 +59,11 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         return await strategy.ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
-            _heads.Clear(); // chain heads read by a rolled-back attempt are stale
+            _heads.Clear(); // chain heads read by a rolled-back attempt are stale, and its locks are gone
+            _locked.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // A failure rolls the whole unit back and retries it: savepoints around each SaveChanges would only cost round trips.
+            db.Database.AutoSavepointsEnabled = false;
             var result = await work();
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -68,7 +84,10 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
             throw new InvalidOperationException("Audit entries are written inside the transaction of the change they describe.");
         if (!_heads.TryGetValue(record.ChainId, out var head))
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(record.ChainId)})", cancellationToken);
+            if (record.ChainId == AuditEntry.SystemChain)
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(record.ChainId)})", cancellationToken);
+            else if (_locked.Add(record.ChainId))
+                await db.Database.ExecuteSqlAsync($"SELECT 1 FROM processes WHERE id = {record.ChainId} FOR UPDATE", cancellationToken);
             var last = await db.AuditEntries.AsNoTracking()
                 .Where(e => e.ChainId == record.ChainId)
                 .OrderByDescending(e => e.ChainSequence)

@@ -13,6 +13,14 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending migrations when the host starts. Null means: only in the embedded or Development default.</summary>
     public bool? MigrateOnStart { get; set; }
 
+    /// <summary>
+    /// Statements the app sends this often are prepared on their connection (Npgsql's automatic preparation), so
+    /// PostgreSQL parses and plans a command's queries once per connection instead of on every command. 0 switches it
+    /// off (needed behind a transaction-pooling PgBouncer older than 1.21). A "Max Auto Prepare" in the connection
+    /// string wins.
+    /// </summary>
+    public int MaxAutoPrepare { get; set; } = 64;
+
     public EmbeddedPostgresOptions Embedded { get; set; } = new();
 }
 
@@ -60,7 +68,10 @@ public static class DatabaseExtensions
 
         var migrate = options.MigrateOnStart ?? (cluster is not null || builder.Environment.IsDevelopment());
         builder.Services.AddSingleton(new DatabaseStartup(cluster is not null, migrate, connectionString, ownerConnectionString));
-        builder.Services.AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString));
+        var appConnectionString = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            appConnectionString.MaxAutoPrepare = options.MaxAutoPrepare;
+        builder.Services.AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(appConnectionString.ConnectionString));
         return cluster;
     }
 

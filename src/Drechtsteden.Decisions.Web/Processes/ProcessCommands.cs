@@ -38,6 +38,7 @@ public sealed class ProcessCommands(
                 ?? throw DomainException.NotFound("region-not-found", $"Region '{regionCode}' does not exist.");
             var (process, result) = workflow.Start(command, region, actor, clock.GetUtcNow());
             db.Processes.Add(process);
+            audit.ChainStarted(process.Id);
             return (process, null, result);
         }, cancellationToken);
     }
@@ -159,6 +160,7 @@ public sealed class ProcessCommands(
         var locked = await db.Database.SqlQuery<Guid>($"SELECT id AS \"Value\" FROM processes WHERE id = {processId} FOR UPDATE").ToListAsync(cancellationToken);
         if (locked.Count == 0)
             throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
+        audit.ChainLocked(processId); // the row lock orders the process's audit chain too
         // One query for the whole aggregate (a handful of rows): under the row lock, round trips are what a command waits on.
         return await db.ProcessAggregates.AsSingleQuery().FirstAsync(p => p.Id == processId, cancellationToken);
     }
