@@ -88,12 +88,8 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(record.ChainId)})", cancellationToken);
             else if (_locked.Add(record.ChainId))
                 await db.Database.ExecuteSqlAsync($"SELECT 1 FROM processes WHERE id = {record.ChainId} FOR UPDATE", cancellationToken);
-            var last = await db.AuditEntries.AsNoTracking()
-                .Where(e => e.ChainId == record.ChainId)
-                .OrderByDescending(e => e.ChainSequence)
-                .Select(e => new { e.ChainSequence, e.Hash })
-                .FirstOrDefaultAsync(cancellationToken);
-            head = last is null ? (0, AuditHash.Genesis) : (last.ChainSequence, last.Hash);
+            var last = await ChainHead(db, record.ChainId, cancellationToken);
+            head = last is null ? (0, AuditHash.Genesis) : (last.Sequence, last.Hash);
         }
 
         var entry = new AuditEntry
@@ -126,6 +122,15 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         _heads[record.ChainId] = (entry.ChainSequence, entry.Hash);
         Telemetry.AuditAppends.Add(1);
     }
+
+    private sealed record Head(long Sequence, string Hash);
+
+    private static readonly Func<DecisionsDbContext, Guid, CancellationToken, Task<Head?>> ChainHead =
+        EF.CompileAsyncQuery((DecisionsDbContext db, Guid chainId, CancellationToken _) => db.AuditEntries.AsNoTracking()
+            .Where(e => e.ChainId == chainId)
+            .OrderByDescending(e => e.ChainSequence)
+            .Select(e => new Head(e.ChainSequence, e.Hash))
+            .FirstOrDefault());
 
     /// <summary>The advisory lock key of a chain: the random half of its UUIDv7 (0 for the system chain).</summary>
     public static long LockKey(Guid chainId) => BitConverter.ToInt64(chainId.ToByteArray(), 8);

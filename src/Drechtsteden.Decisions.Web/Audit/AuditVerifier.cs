@@ -13,71 +13,130 @@ public sealed record AuditVerification(bool Valid, long EntriesChecked, int Chai
 /// <summary>
 /// Walks every chain from its first entry: sequence numbers without gaps, each entry's previous hash equal to the
 /// entry before it, each hash equal to the SHA-256 of the entry's canonical form. Then compares with the checkpoints
-/// written outside the database, so a chain rewritten as a whole (hashes recomputed) is still caught.
+/// written outside the database, so a chain rewritten as a whole (hashes recomputed) is still caught. The whole trail
+/// is read in ranges of chains, side by side on their own connections (chains are independent).
 /// </summary>
 public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkpoints)
 {
+    private const string Columns = """
+        SELECT id, uuid, chain_id, chain_sequence, recorded_at, actor_id, actor_name, actor_role, actor_municipality, action,
+               resource, resource_id, resource_name, process_id, item_id, municipality_code, before, after, reason, status,
+               correlation_id, client_address, previous_hash, hash
+        FROM audit_entries
+        """;
+
     public async Task<AuditVerification> VerifyAsync(Guid? chainId = null, CancellationToken cancellationToken = default)
     {
         var expected = checkpoints.ReadAll(chainId);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened)
-            await connection.OpenAsync(cancellationToken);
-        try
+        if (chainId is { } only)
         {
-            await using var command = new NpgsqlCommand(
-                """
-                SELECT id, uuid, chain_id, chain_sequence, recorded_at, actor_id, actor_name, actor_role, actor_municipality, action,
-                       resource, resource_id, resource_name, process_id, item_id, municipality_code, before, after, reason, status,
-                       correlation_id, client_address, previous_hash, hash
-                FROM audit_entries
-                """ + (chainId is null ? "" : " WHERE chain_id = $1") + " ORDER BY chain_id, chain_sequence", connection);
-            if (chainId is { } only)
-                command.Parameters.Add(new NpgsqlParameter { Value = only });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-
-            long checkedEntries = 0;
-            var chains = 0;
-            Guid? currentChain = null;
-            long lastSequence = 0;
-            var lastHash = AuditHash.Genesis;
-            BrokenEntry? broken = null;
-            var seen = new Dictionary<Guid, long>();
-            while (await reader.ReadAsync(cancellationToken))
+            var walk = new ChainWalk(expected);
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            var opened = connection.State != System.Data.ConnectionState.Open;
+            if (opened)
+                await connection.OpenAsync(cancellationToken);
+            try
             {
-                var entry = Read(reader);
-                checkedEntries++;
-                if (entry.ChainId != currentChain)
-                {
-                    if (currentChain is { } finished)
-                        seen[finished] = lastSequence;
-                    currentChain = entry.ChainId;
-                    chains++;
-                    lastSequence = 0;
-                    lastHash = AuditHash.Genesis;
-                }
-                if (broken is null)
-                    broken = Check(entry, lastSequence, lastHash, expected);
-                lastSequence = entry.ChainSequence;
-                lastHash = entry.Hash;
+                await ReadAsync(connection, walk, "WHERE chain_id = $1", [only], cancellationToken);
             }
-            if (currentChain is { } last)
-                seen[last] = lastSequence;
+            finally
+            {
+                if (opened)
+                    await connection.CloseAsync();
+            }
+            return walk.Result(expected);
+        }
 
+        // Ranges of chain ids with about as many chains each (process ids are UUIDv7: time-ordered, not uniform).
+        var parallel = Math.Clamp(Environment.ProcessorCount, 2, 4);
+        var bounds = await db.Database.SqlQuery<Guid>($"""
+            SELECT unnest(percentile_disc({Enumerable.Range(1, parallel - 1).Select(i => (double)i / parallel).ToArray()}) WITHIN GROUP (ORDER BY id)) AS "Value" FROM processes
+            """).ToListAsync(cancellationToken);
+        bounds = bounds.Distinct().Order().ToList();
+        var connectionString = db.Database.GetConnectionString()!;
+        var walks = await Task.WhenAll(Enumerable.Range(0, bounds.Count + 1).Select(async i =>
+        {
+            var walk = new ChainWalk(expected);
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            var (where, values) = i switch
+            {
+                _ when bounds.Count == 0 => ("", Array.Empty<object>()),
+                0 => ("WHERE chain_id < $1", new object[] { bounds[0] }),
+                _ when i == bounds.Count => ("WHERE chain_id >= $1", new object[] { bounds[i - 1] }),
+                _ => ("WHERE chain_id >= $1 AND chain_id < $2", new object[] { bounds[i - 1], bounds[i] }),
+            };
+            await ReadAsync(connection, walk, where, values, cancellationToken);
+            return walk;
+        }));
+        return ChainWalk.Merge(walks, expected);
+    }
+
+    /// <summary>Verifies one chain from entries already read (in sequence order), as <see cref="VerifyAsync"/> would.</summary>
+    public AuditVerification Verify(Guid chainId, IEnumerable<AuditEntry> entries)
+    {
+        var expected = checkpoints.ReadAll(chainId);
+        var walk = new ChainWalk(expected);
+        foreach (var entry in entries)
+            walk.Add(entry);
+        return walk.Result(expected);
+    }
+
+    private static async Task ReadAsync(NpgsqlConnection connection, ChainWalk walk, string where, object[] values, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"{Columns} {where} ORDER BY chain_id, chain_sequence", connection);
+        foreach (var value in values)
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            walk.Add(Read(reader));
+    }
+
+    /// <summary>The state of a walk over chains in (chain, sequence) order.</summary>
+    private sealed class ChainWalk(IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> expected)
+    {
+        private Guid? _chain;
+        private long _lastSequence;
+        private string _lastHash = AuditHash.Genesis;
+
+        public long Entries { get; private set; }
+
+        public int Chains { get; private set; }
+
+        public BrokenEntry? Broken { get; private set; }
+
+        public Dictionary<Guid, long> Seen { get; } = [];
+
+        public void Add(AuditEntry entry)
+        {
+            Entries++;
+            if (entry.ChainId != _chain)
+            {
+                _chain = entry.ChainId;
+                Chains++;
+                _lastSequence = 0;
+                _lastHash = AuditHash.Genesis;
+            }
+            Broken ??= Check(entry, _lastSequence, _lastHash, expected);
+            _lastSequence = entry.ChainSequence;
+            _lastHash = entry.Hash;
+            Seen[entry.ChainId] = _lastSequence;
+        }
+
+        public AuditVerification Result(IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> all) => Merge([this], all);
+
+        public static AuditVerification Merge(IReadOnlyList<ChainWalk> walks, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> all)
+        {
+            var seen = walks.SelectMany(w => w.Seen).ToDictionary(p => p.Key, p => p.Value);
+            var broken = walks.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault();
             // A checkpoint saw entries that are no longer there: the end of a chain (or a whole chain) was removed.
-            broken ??= expected
+            broken ??= all
                 .Where(c => !seen.TryGetValue(c.Key.Chain, out var max) || max < c.Key.Sequence)
                 .OrderBy(c => c.Key.Chain).ThenBy(c => c.Key.Sequence)
                 .Select(c => new BrokenEntry(c.Key.Chain, c.Key.Sequence, null,
                     $"the checkpoint of {c.Value.At:yyyy-MM-dd HH:mm:ss}Z saw entry {c.Key.Sequence} of this chain; it is missing now"))
                 .FirstOrDefault();
-            return new AuditVerification(broken is null, checkedEntries, chains, expected.Count, broken);
-        }
-        finally
-        {
-            if (opened)
-                await connection.CloseAsync();
+            return new AuditVerification(broken is null, walks.Sum(w => w.Entries), walks.Sum(w => w.Chains), all.Count, broken);
         }
     }
 
@@ -149,10 +208,13 @@ public sealed class AuditCheckpoints(AuditOptions options, IHttpClientFactory ht
             """).ToListAsync(cancellationToken);
         if (heads.Count == 0)
             return 0;
+        // Only the heads no earlier checkpoint saw: a line stays as small as what changed, and together the lines still
+        // say, for every chain, the last entry any checkpoint saw.
         var latest = ReadAll(null);
-        if (heads.All(h => latest.ContainsKey((h.Chain, h.Sequence))))
+        var changed = heads.Where(h => !latest.ContainsKey((h.Chain, h.Sequence))).Select(h => new Head(h.Chain, h.Sequence, h.Hash)).ToList();
+        if (changed.Count == 0)
             return 0;
-        var checkpoint = new Checkpoint(clock.GetUtcNow(), heads.Select(h => new Head(h.Chain, h.Sequence, h.Hash)).ToList());
+        var checkpoint = new Checkpoint(clock.GetUtcNow(), changed);
         var line = JsonSerializer.Serialize(checkpoint, JsonSerializerOptions.Web);
         Directory.CreateDirectory(options.CheckpointDirectory);
         var file = Path.Combine(options.CheckpointDirectory, $"audit-checkpoints-{checkpoint.At:yyyy-MM}.jsonl");
@@ -170,10 +232,13 @@ public sealed class AuditCheckpoints(AuditOptions options, IHttpClientFactory ht
                 logger.LogWarning(e, "Could not post the audit checkpoint to {Url}; it is in {File}", url, file);
             }
         }
-        return heads.Count;
+        return changed.Count;
     }
 
-    /// <summary>Everything the checkpoints saw: (chain, sequence) → hash and when.</summary>
+    private readonly Lock _cacheLock = new();
+    private readonly Dictionary<string, (long Length, DateTime Written, List<Checkpoint> Lines)> _files = new(StringComparer.Ordinal);
+
+    /// <summary>Everything the checkpoints saw: (chain, sequence) → hash and when. Files are parsed again only when they changed.</summary>
     public IReadOnlyDictionary<(Guid Chain, long Sequence), Seen> ReadAll(Guid? chainId)
     {
         var seen = new Dictionary<(Guid, long), Seen>();
@@ -181,14 +246,27 @@ public sealed class AuditCheckpoints(AuditOptions options, IHttpClientFactory ht
             return seen;
         foreach (var file in Directory.GetFiles(options.CheckpointDirectory, "audit-checkpoints-*.jsonl").Order(StringComparer.Ordinal))
         {
-            foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
+            foreach (var checkpoint in Parsed(file))
             {
-                var checkpoint = JsonSerializer.Deserialize<Checkpoint>(line, JsonSerializerOptions.Web)!;
                 foreach (var head in checkpoint.Chains.Where(h => chainId is null || h.Chain == chainId))
                     seen.TryAdd((head.Chain, head.Sequence), new Seen(head.Hash, checkpoint.At));
             }
         }
         return seen;
+    }
+
+    private List<Checkpoint> Parsed(string file)
+    {
+        var info = new FileInfo(file);
+        lock (_cacheLock)
+        {
+            if (_files.TryGetValue(file, out var cached) && cached.Length == info.Length && cached.Written == info.LastWriteTimeUtc)
+                return cached.Lines;
+        }
+        var lines = File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<Checkpoint>(l, JsonSerializerOptions.Web)!).ToList();
+        lock (_cacheLock)
+            _files[file] = (info.Length, info.LastWriteTimeUtc, lines);
+        return lines;
     }
 
     private sealed record HeadRow(Guid Chain, long Sequence, string Hash);

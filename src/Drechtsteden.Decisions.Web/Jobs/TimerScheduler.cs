@@ -37,7 +37,9 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
     {
         var changes = new TimerChanges();
         var plan = TimerPlan.For(definition, process).ToDictionary(t => t.Key, StringComparer.Ordinal);
-        var rows = await db.Timers.Where(t => t.ProcessId == process.Id).ToListAsync(cancellationToken);
+        var rows = new List<ProcessTimer>();
+        await foreach (var row in TimersOf(db, process.Id).WithCancellation(cancellationToken))
+            rows.Add(row);
         foreach (var row in rows.Where(r => r.Status != TimerStatus.Fired))
         {
             if (plan.TryGetValue(row.InstanceKey, out var instance))
@@ -77,6 +79,9 @@ public sealed class TimerScheduler(DecisionsDbContext db, IBackgroundJobClient j
         }
         return changes;
     }
+
+    private static readonly Func<DecisionsDbContext, Guid, IAsyncEnumerable<ProcessTimer>> TimersOf =
+        EF.CompileAsyncQuery((DecisionsDbContext db, Guid processId) => db.Timers.Where(t => t.ProcessId == processId));
 
     /// <summary>After the commit: wake-ups for new and moved timers, old jobs removed. A lost wake-up is the sweeper's.</summary>
     public async Task ApplyAsync(TimerChanges changes, CancellationToken cancellationToken)

@@ -18,8 +18,8 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>
-    /// The list is one SQL query: counts are computed in the database from each item's latest decision (gelijkluidend =
-    /// an adoption on the current concept version with the concept's text), no aggregate is loaded.
+    /// The list is two index-driven queries — the page of processes, then the latest decision of each of their items —
+    /// and no aggregate is loaded. Gelijkluidend = an adoption on the current concept version with the concept's text.
     /// </summary>
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 500;
@@ -33,18 +33,29 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
         var now = clock.GetUtcNow();
         var rows = await db.Processes.AsNoTracking().Readable(actor, region)
             .OrderBy(p => p.DeadlineAt).ThenBy(p => p.Id).Skip(offset).Take(limit)
-            .Select(p => new
-            {
-                p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
-                Current = p.Concepts.Max(c => c.Number),
-                Items = p.Items.Select(i => i.Decisions.OrderByDescending(d => d.Sequence).Select(d => new { d.Outcome, d.ConceptVersion, d.TextMatchesConcept }).FirstOrDefault()).ToList(),
-            })
+            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate, Current = p.Concepts.Max(c => c.Number) })
             .ToListAsync(cancellationToken);
-        return rows.Select(p => new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
-            (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), p.Items.Count,
-            p.Items.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
-            p.Items.Count(d => d is not null && d.Outcome != DecisionOutcome.Deferred))).ToList();
+        // Each item's latest decision, through the (item_id, sequence) index: LINQ's "first of each group" would number
+        // every decision in the database on every call.
+        var ids = rows.Select(p => p.Id).ToArray();
+        var latest = (await db.Database.SqlQuery<LatestDecisionRow>($"""
+            SELECT a.process_id AS "ProcessId", d.outcome AS "Outcome", d.concept_version AS "ConceptVersion", d.text_matches_concept AS "TextMatchesConcept"
+            FROM agenda_items a
+            LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
+            WHERE a.process_id = ANY({ids})
+            """).ToListAsync(cancellationToken)).ToLookup(r => r.ProcessId);
+        return rows.Select(p =>
+        {
+            var items = latest[p.Id].ToList();
+            var decided = items.Where(d => d.Outcome is not null).Select(d => (Outcome: Enum.Parse<DecisionOutcome>(d.Outcome!), d.ConceptVersion, d.TextMatchesConcept)).ToList();
+            return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
+                (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), items.Count,
+                decided.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
+                decided.Count(d => d.Outcome != DecisionOutcome.Deferred));
+        }).ToList();
     }
+
+    private sealed record LatestDecisionRow(Guid ProcessId, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
 
     /// <summary>The process as <paramref name="actor"/> may see it (embargo applied), or null when it is not theirs to see.</summary>
     public async Task<ProcessDto?> GetAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>

@@ -148,8 +148,43 @@ public sealed class TamperingTests
         Assert.That(await CheckpointAsync(), Is.EqualTo(2));
         Assert.That(await CheckpointAsync(), Is.Zero);
         await _db.DecideAsync(_process, "GM0590", new DecisionInput(DecisionOutcome.Adopted, 1));
-        Assert.That(await CheckpointAsync(), Is.EqualTo(2));
+        Assert.That(await CheckpointAsync(), Is.EqualTo(1), "only the chain that moved on is in the new line");
         Assert.That(Directory.GetFiles(_checkpoints).SelectMany(File.ReadLines).Count(), Is.EqualTo(2));
+        Assert.That((await VerifyAsync()).CheckpointsChecked, Is.EqualTo(3), "both lines together: two heads of the process chain, one of the system chain");
+    }
+
+    [Test]
+    public async Task The_whole_trail_is_verified_in_ranges_side_by_side_and_a_break_in_any_range_is_found()
+    {
+        var later = new List<Guid>();
+        for (var i = 0; i < 11; i++)
+            later.Add((await _db.StartAsync()).ProcessId);
+        var total = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.LongCountAsync());
+        var valid = await VerifyAsync();
+        Assert.That(valid.Valid, Is.True, valid.FirstBroken?.Reason);
+        Assert.That(valid.EntriesChecked, Is.EqualTo(total), "every entry, once, across the ranges");
+        Assert.That(valid.ChainsChecked, Is.EqualTo(1 + 1 + 11));
+
+        // The newest process (UUIDv7: the highest id) is in the last range, the first one in an earlier range.
+        var newest = later[^1];
+        var entry = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking().FirstAsync(e => e.ChainId == newest));
+        await AsSuperuserAsync("UPDATE audit_entries SET reason = 'rewritten' WHERE id = $1", entry.Id);
+        var broken = await VerifyAsync();
+        Assert.That(broken.Valid, Is.False);
+        Assert.That(broken.FirstBroken, Is.EqualTo(new BrokenEntry(newest, 1, entry.Id, "its content does not match its hash (changed after it was written)")));
+        Assert.That(broken.EntriesChecked, Is.EqualTo(total));
+    }
+
+    [Test]
+    public async Task A_chain_verified_from_entries_already_read_agrees_with_reading_it_again()
+    {
+        var target = (await ChainAsync())[3];
+        await AsSuperuserAsync("UPDATE audit_entries SET actor_name = 'Iemand anders' WHERE id = $1", target.Id);
+        var chain = await ChainAsync();
+        var fromEntries = await _db.InScopeAsync(sp => Task.FromResult(sp.GetRequiredService<AuditVerifier>().Verify(_process, chain)));
+        var fromDatabase = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync(_process));
+        Assert.That(fromEntries, Is.EqualTo(fromDatabase));
+        Assert.That(fromEntries.FirstBroken!.Sequence, Is.EqualTo(target.ChainSequence));
     }
 
     [Test]

@@ -106,7 +106,7 @@ public sealed class DetailsModel(ProcessService processes, DecisionWorkflow work
         if (ReadsAudit)
         {
             Audit = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence).ToListAsync(cancellationToken);
-            Verification = await verifier.VerifyAsync(id, cancellationToken);
+            Verification = verifier.Verify(id, Enumerable.Reverse(Audit)); // the entries just read, oldest first
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
         var auditCount = ReadsAudit ? Audit.Count : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
