@@ -39,7 +39,7 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
         // every decision in the database on every call.
         var ids = rows.Select(p => p.Id).ToArray();
         var latest = (await db.Database.SqlQuery<LatestDecisionRow>($"""
-            SELECT a.process_id AS "ProcessId", d.outcome AS "Outcome", d.concept_version AS "ConceptVersion", d.text_matches_concept AS "TextMatchesConcept"
+            SELECT a.process_id, d.outcome, d.concept_version, d.text_matches_concept
             FROM agenda_items a
             LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
             WHERE a.process_id = ANY({ids})

@@ -131,6 +131,12 @@ public sealed class ApiTests
         Assert.That(dordrechtItem.GetProperty("diff").GetArrayLength(), Is.GreaterThan(0));
         Assert.That(dordrechtItem.GetProperty("decision").GetProperty("outcome").GetString(), Is.EqualTo("AdoptedWithAmendments"));
 
+        // The list counts from each item's latest decision: one decided, none identical (the amendment differs).
+        var listed = (await coordinator.GetFromJsonAsync<JsonElement>(new Uri("/api/processes", UriKind.Relative))).EnumerateArray()
+            .Single(p => p.GetProperty("id").GetGuid() == id);
+        Assert.That((listed.GetProperty("participants").GetInt32(), listed.GetProperty("decided").GetInt32(), listed.GetProperty("identical").GetInt32()),
+            Is.EqualTo((asCoordinator.GetProperty("items").GetArrayLength(), 1, 0)));
+
         using var papendrecht = As("secretary-GM0590;Secretary;GM0590");
         var asPapendrecht = await papendrecht.GetFromJsonAsync<JsonElement>(new Uri($"/api/processes/{id}", UriKind.Relative));
         var seenByPapendrecht = asPapendrecht.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("municipality").GetString() == "GM0505");
