@@ -85,17 +85,21 @@ public static class Benchmark
 
         // a. Commands over HTTP: schedule and record decision, open model.
         var sessionsBefore = await SessionsAsync(data);
-        var commands = await Commands.RunAsync(api, municipalities, settings.CommandRate, settings.CommandTime, settings.WarmUp);
+        var (commands, capacity) = await Commands.RunAsync(api, municipalities, settings.CommandRate, settings.CommandTime, settings.WarmUp, settings.BaselineTime);
         var sessions = await SessionsAsync(data) - sessionsBefore;
         results["sessionsOpenedDuringCommands"] = sessions;
         Console.WriteLine($"  database sessions opened during the command phase: {sessions}");
         results["commands"] = Json(commands);
-        var ofB2 = commands.PerSecond / b2.PerSecond;
-        rows.Add(("a. commands", $"throughput at {settings.CommandRate:0}/s offered", $"{commands.PerSecond:0}/s ({commands.Errors} errors)", "≥ 1,000/s", commands.PerSecond >= 1000));
-        rows.Add(("a. commands", "latency p50 / p95 / p99", $"{commands.P50:0.0} / {commands.P95:0.0} / {commands.P99:0.0} ms", "p99 ≤ 50 ms", commands.P99 <= 50));
+        results["commandCapacity"] = Json(capacity);
+        var ofB2 = capacity.PerSecond / b2.PerSecond;
+        rows.Add(("a. commands", "capacity, 16 callers in a closed loop (as B2)", $"{capacity.PerSecond:0}/s, p99 {capacity.P99:0.0} ms ({capacity.Errors} errors)", "≥ 1,000/s",
+            capacity.PerSecond >= 1000));
+        rows.Add(("a. commands", $"open model, {settings.CommandRate:0}/s offered: served", $"{commands.PerSecond:0}/s ({commands.Errors} errors)", "≥ 1,000/s",
+            settings.CommandRate >= 1000 && commands.PerSecond >= 1000 * 0.98 && commands.Errors == 0));
+        rows.Add(("a. commands", "open model: latency p50 / p95 / p99", $"{commands.P50:0.0} / {commands.P95:0.0} / {commands.P99:0.0} ms", "p99 ≤ 50 ms", commands.P99 <= 50));
         rows.Add(("a. commands", "B1 raw single-row inserts (16 conns)", $"{b1.PerSecond:0}/s, p99 {b1.P99:0.0} ms", "", null));
         rows.Add(("a. commands", "B2 a command's statements by hand (16 conns)", $"{b2.PerSecond:0}/s, p99 {b2.P99:0.0} ms", "", null));
-        rows.Add(("a. commands", "commands / B2", $"{ofB2:P0}", "≥ 50 %", ofB2 >= 0.5));
+        rows.Add(("a. commands", "capacity / B2", $"{ofB2:P0}", "≥ 50 %", ofB2 >= 0.5));
 
         // b. Reads.
         var reads = await Reads.RunAsync(api, data, settings.ReadTime, settings.WarmUp / 5);
@@ -192,7 +196,8 @@ internal static class Commands
         return false;
     }
 
-    public static async Task<LatencyStats> RunAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration, TimeSpan warmUp)
+    public static async Task<(LatencyStats Open, LatencyStats Capacity)> RunAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration,
+        TimeSpan warmUp, TimeSpan capacityTime)
     {
         var now = DateTimeOffset.UtcNow;
         var today = Amsterdam.DateOf(now);
@@ -206,7 +211,8 @@ internal static class Commands
             meetings[code] = meeting["id"]!.GetValue<string>();
         }
         // Enough items that schedules never run out, for the warm-up and the measured load.
-        var needed = (int)(rate * (duration + warmUp).TotalSeconds / municipalities.Count) + 4;
+        // The capacity phase is budgeted at up to 1,000 commands/s.
+        var needed = (int)((rate * (duration + warmUp).TotalSeconds + 1000 * capacityTime.TotalSeconds) / municipalities.Count) + 4;
         var processes = new List<string>();
         var started = await Measure.ClosedLoopAsync(8, TimeSpan.FromHours(1), async i =>
         {
@@ -256,6 +262,11 @@ internal static class Commands
         // start is measured on its own, in e).
         var warm = await Measure.OpenLoadAsync(rate / 2, warmUp, Send);
         Console.WriteLine($"  warm-up: {warm.Count} commands at {rate / 2:0}/s offered, {warm.Errors} errors (not counted)");
-        return await Measure.OpenLoadAsync(rate, duration, Send);
+        // Capacity the way B2 is measured: 16 callers in a closed loop, each sending its next command when the last one
+        // was answered. Then latency under an open model at the offered rate.
+        var capacity = await Measure.ClosedLoopAsync(16, capacityTime, Send);
+        Console.WriteLine($"  capacity: {capacity.PerSecond:0}/s with 16 callers, p99 {capacity.P99:0.0} ms, {capacity.Errors} errors");
+        var open = await Measure.OpenLoadAsync(rate, duration, Send);
+        return (open, capacity);
     }
 }
