@@ -30,6 +30,7 @@ public sealed class CommandsAt
         var timers = ActivatorUtilities.CreateInstance<TimerScheduler>(scope, (TimeProvider)clock);
         var notifier = ActivatorUtilities.CreateInstance<Notifier>(scope, audit, (TimeProvider)clock);
         var commands = ActivatorUtilities.CreateInstance<ProcessCommands>(scope, audit, timers, notifier, (TimeProvider)clock);
+        Commands = commands;
         Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, timers, (TimeProvider)clock);
         Processes = ActivatorUtilities.CreateInstance<ProcessService>(scope, commands, (TimeProvider)clock);
     }
@@ -37,6 +38,7 @@ public sealed class CommandsAt
     public SettableClock Clock { get; }
     public DecisionsDbContext Db { get; }
     public ProcessService Processes { get; }
+    public ProcessCommands Commands { get; }
     public MeetingCommands Meetings { get; }
 
     public static CommandKey Key(string command, object payload) => new(null, command, payload);

@@ -9,6 +9,8 @@ using Drechtsteden.Decisions.Users;
 using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Jobs;
+using Drechtsteden.Decisions.Web.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Demo;
@@ -172,10 +174,29 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
 
         await using var scope = services.CreateAsyncScope();
         var at = new CommandsAt(scope.ServiceProvider, clock);
+        var id = Guid.Empty;
+
+        // Time moves on: every timer of the process that falls due before the next step fires first, at its own
+        // instant, through the same timer command the Hangfire job runs (reminders, escalations, the deadline).
+        async Task MoveToAsync(DateTimeOffset instant)
+        {
+            while (id != Guid.Empty)
+            {
+                var due = await at.Db.Timers.AsNoTracking()
+                    .Where(t => t.ProcessId == id && t.Status == TimerStatus.Scheduled && t.DueAt <= instant)
+                    .OrderBy(t => t.DueAt).Select(t => new { t.Id, t.DueAt }).FirstOrDefaultAsync(cancellationToken);
+                if (due is null)
+                    break;
+                clock.Now = due.DueAt > clock.Now ? due.DueAt : clock.Now;
+                await Run(() => at.Commands.FireTimerAsync(due.Id, due.DueAt, "generator", cancellationToken));
+            }
+            clock.Now = instant;
+        }
+
         var concept = $"Het college besluit in te stemmen met {faker.Lorem.Sentence(8).TrimEnd('.').ToLowerInvariant()} en {faker.Lorem.Sentence(6).TrimEnd('.').ToLowerInvariant()}.";
         var start = new StartProcessRequest($"{faker.Commerce.Department()}: {faker.Company.CatchPhrase()}", $"{startDay.Year}-{index:0000000}", concept, null,
             deadline, null, null, region.Members, region.Code, null, null);
-        var id = (await Run(() => at.Processes.StartAsync(start, region.Coordinator, region.Code, CommandsAt.Key("start", start), cancellationToken))).ProcessId;
+        id = (await Run(() => at.Processes.StartAsync(start, region.Coordinator, region.Code, CommandsAt.Key("start", start), cancellationToken))).ProcessId;
 
         // Round one: schedule, decide (mostly adopt; some amend, defer or reject).
         var amended = new List<string>();
@@ -191,7 +212,7 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             foreach (var code in pending)
             {
                 var m = municipalities[code];
-                clock.Now = Amsterdam.At(roundStart.AddDays(1), new TimeOnly(faker.Random.Int(8, 16), faker.Random.Int(0, 59)));
+                await MoveToAsync(Amsterdam.At(roundStart.AddDays(1), new TimeOnly(faker.Random.Int(8, 16), faker.Random.Int(0, 59))));
                 var earliest = roundStart.AddDays(faker.Random.Int(3, 21));
                 var meeting = await at.Db.Meetings.AsNoTracking()
                     .Where(x => x.MunicipalityCode == code && x.Status == MeetingStatus.Planned && x.StartsAt >= Amsterdam.StartOfDay(earliest) && x.StartsAt < Amsterdam.StartOfDay(deadline))
@@ -204,10 +225,12 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             var next = new List<string>();
             foreach (var (code, meetingDay) in decidedBy.OrderBy(d => d.Meeting))
             {
-                var decisionTime = Amsterdam.At(meetingDay, new TimeOnly(14, 0));
+                // The decision is recorded on the meeting day or, once the decision list is settled, some days later
+                // (the college's decision reminder goes out the day after the meeting meanwhile).
+                var decisionTime = Amsterdam.At(meetingDay.AddDays(faker.Random.WeightedRandom([0, 1, 2, 6], [0.5f, 0.2f, 0.15f, 0.15f])), new TimeOnly(14, 0));
                 if (decisionTime > now)
                     continue; // the meeting is still to come
-                clock.Now = decisionTime > clock.Now ? decisionTime : clock.Now;
+                await MoveToAsync(decisionTime > clock.Now ? decisionTime : clock.Now);
                 var roll = faker.Random.Double();
                 var request = roll switch
                 {
@@ -225,7 +248,7 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             // A divergence: the coordinator adopts the amendment as the new concept, and everyone decides again.
             if (amended.Count > 0 && version < 3 && clock.Now < Amsterdam.StartOfDay(deadline.AddDays(-14)) && clock.Now < now)
             {
-                clock.Now = clock.Now.AddHours(2);
+                await MoveToAsync(clock.Now.AddHours(2));
                 text = amended[^1];
                 amended.Clear();
                 version++;
@@ -238,9 +261,15 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
         var process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
         if (process.State == "Synchronized")
         {
-            clock.Now = clock.Now.AddDays(1) < now ? clock.Now.AddDays(1) : clock.Now;
+            await MoveToAsync(clock.Now.AddDays(1) < now ? clock.Now.AddDays(1) : clock.Now);
             await Run(() => at.Processes.PublishAsync(id, new PublishRequest(null), region.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken));
         }
+
+        // Up to today: what fell due in the meantime has fired (a deadline passed without synchronization, reminders of
+        // a running process). The messages of that past were delivered then: they are not sent again today.
+        await MoveToAsync(clock.Now > now ? clock.Now : now);
+        await at.Db.Outbox.Where(m => m.ProcessId == id && m.Status == OutboxStatus.Pending && m.CreatedAt < now)
+            .ExecuteUpdateAsync(m => m.SetProperty(x => x.Status, OutboxStatus.Sent).SetProperty(x => x.SentAt, x => x.CreatedAt).SetProperty(x => x.Attempts, 1), cancellationToken);
     }
 
     private async Task<T> Run<T>(Func<Task<T>> command)
