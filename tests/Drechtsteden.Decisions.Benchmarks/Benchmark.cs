@@ -25,7 +25,7 @@ public static class Benchmark
         var quick = args.Contains("--quick");
         int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         var settings = quick
-            ? new Settings(true, 40, 5, Option("--processes", 60), Option("--rate", 200), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(4), 200, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(Option("--warmup", 10)))
+            ? new Settings(true, 40, 5, Option("--processes", 60), Option("--rate", 200), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(4), 200, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(Option("--warmup", 8)))
             : new Settings(false, 342, 40, Option("--processes", 10_000), Option("--rate", 1000), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15), 1000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(Option("--warmup", 30)));
         var root = RepositoryRoot();
         var appDll = Path.Combine(root, "src", "Drechtsteden.Decisions.Web", "bin", "Release", "net10.0", "Drechtsteden.Decisions.Web.dll");
