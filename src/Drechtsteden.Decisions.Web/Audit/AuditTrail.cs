@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Audit;
 
@@ -39,8 +41,24 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
     private readonly Dictionary<Guid, (long Sequence, string Hash)> _heads = [];
     private readonly HashSet<Guid> _locked = [];
 
-    /// <summary>The caller holds the process row's lock (FOR UPDATE) in this transaction: appends to its chain need no other lock.</summary>
-    public void ChainLocked(Guid processId) => _locked.Add(processId);
+    /// <summary>
+    /// Locks the process row (SELECT … FOR UPDATE) in the open transaction, once: commands on one process queue up behind
+    /// it, and it orders the process's audit chain. False when there is no such process.
+    /// </summary>
+    public async Task<bool> LockProcessAsync(Guid processId, CancellationToken cancellationToken = default)
+    {
+        if (_locked.Contains(processId))
+            return true;
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A process is locked inside the transaction of its change.");
+        command.CommandText = "SELECT 1 FROM processes WHERE id = @id FOR UPDATE";
+        command.Parameters.Add(new NpgsqlParameter("id", processId));
+        if (await command.ExecuteScalarAsync(cancellationToken) is null)
+            return false;
+        _locked.Add(processId);
+        return true;
+    }
 
     /// <summary>The process is being created in this transaction: nobody else can write to its chain, which starts empty.</summary>
     public void ChainStarted(Guid processId)
@@ -85,9 +103,9 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         if (!_heads.TryGetValue(record.ChainId, out var head))
         {
             if (record.ChainId == AuditEntry.SystemChain)
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(record.ChainId)})", cancellationToken);
-            else if (_locked.Add(record.ChainId))
-                await db.Database.ExecuteSqlAsync($"SELECT 1 FROM processes WHERE id = {record.ChainId} FOR UPDATE", cancellationToken);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({SystemChainLockKey})", cancellationToken);
+            else
+                await LockProcessAsync(record.ChainId, cancellationToken);
             var last = await ChainHead(db, record.ChainId, cancellationToken);
             head = last is null ? (0, AuditHash.Genesis) : (last.Sequence, last.Hash);
         }
@@ -132,8 +150,8 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
             .Select(e => new Head(e.ChainSequence, e.Hash))
             .FirstOrDefault());
 
-    /// <summary>The advisory lock key of a chain: the random half of its UUIDv7 (0 for the system chain).</summary>
-    public static long LockKey(Guid chainId) => BitConverter.ToInt64(chainId.ToByteArray(), 8);
+    /// <summary>The advisory lock that orders the system chain (process chains are ordered by their process row's lock).</summary>
+    private const long SystemChainLockKey = 0;
 
     private static string Truncate(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "…";
 }

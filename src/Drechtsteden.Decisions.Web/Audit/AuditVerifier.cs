@@ -28,24 +28,9 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
     public async Task<AuditVerification> VerifyAsync(Guid? chainId = null, CancellationToken cancellationToken = default)
     {
         var expected = checkpoints.ReadAll(chainId);
+        var connectionString = db.Database.GetConnectionString()!;
         if (chainId is { } only)
-        {
-            var walk = new ChainWalk(expected);
-            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            var opened = connection.State != System.Data.ConnectionState.Open;
-            if (opened)
-                await connection.OpenAsync(cancellationToken);
-            try
-            {
-                await ReadAsync(connection, walk, "WHERE chain_id = $1", [only], cancellationToken);
-            }
-            finally
-            {
-                if (opened)
-                    await connection.CloseAsync();
-            }
-            return walk.Result(expected);
-        }
+            return ChainWalk.Merge([await ReadAsync(connectionString, expected, "WHERE chain_id = $1", [only], cancellationToken)], expected);
 
         // Ranges of chain ids with about as many chains each (process ids are UUIDv7: time-ordered, not uniform).
         var parallel = Math.Clamp(Environment.ProcessorCount, 2, 4);
@@ -53,12 +38,8 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
             SELECT unnest(percentile_disc({Enumerable.Range(1, parallel - 1).Select(i => (double)i / parallel).ToArray()}) WITHIN GROUP (ORDER BY id)) AS "Value" FROM processes
             """).ToListAsync(cancellationToken);
         bounds = bounds.Distinct().Order().ToList();
-        var connectionString = db.Database.GetConnectionString()!;
-        var walks = await Task.WhenAll(Enumerable.Range(0, bounds.Count + 1).Select(async i =>
+        var walks = await Task.WhenAll(Enumerable.Range(0, bounds.Count + 1).Select(i =>
         {
-            var walk = new ChainWalk(expected);
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync(cancellationToken);
             var (where, values) = i switch
             {
                 _ when bounds.Count == 0 => ("", Array.Empty<object>()),
@@ -66,8 +47,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
                 _ when i == bounds.Count => ("WHERE chain_id >= $1", new object[] { bounds[i - 1] }),
                 _ => ("WHERE chain_id >= $1 AND chain_id < $2", new object[] { bounds[i - 1], bounds[i] }),
             };
-            await ReadAsync(connection, walk, where, values, cancellationToken);
-            return walk;
+            return ReadAsync(connectionString, expected, where, values, cancellationToken);
         }));
         return ChainWalk.Merge(walks, expected);
     }
@@ -79,17 +59,23 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
         var walk = new ChainWalk(expected);
         foreach (var entry in entries)
             walk.Add(entry);
-        return walk.Result(expected);
+        return ChainWalk.Merge([walk], expected);
     }
 
-    private static async Task ReadAsync(NpgsqlConnection connection, ChainWalk walk, string where, object[] values, CancellationToken cancellationToken)
+    /// <summary>Walks the entries <paramref name="where"/> selects, in (chain, sequence) order, on a connection of its own.</summary>
+    private static async Task<ChainWalk> ReadAsync(string connectionString, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> expected,
+        string where, object[] values, CancellationToken cancellationToken)
     {
+        var walk = new ChainWalk(expected);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"{Columns} {where} ORDER BY chain_id, chain_sequence", connection);
         foreach (var value in values)
             command.Parameters.Add(new NpgsqlParameter { Value = value });
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             walk.Add(Read(reader));
+        return walk;
     }
 
     /// <summary>The state of a walk over chains in (chain, sequence) order.</summary>
@@ -122,8 +108,6 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
             _lastHash = entry.Hash;
             Seen[entry.ChainId] = _lastSequence;
         }
-
-        public AuditVerification Result(IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> all) => Merge([this], all);
 
         public static AuditVerification Merge(IReadOnlyList<ChainWalk> walks, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> all)
         {

@@ -98,13 +98,13 @@ public static class DatabaseExtensions
         return MigrateAsync(startup.OwnerConnectionString, startup.AppConnectionString, cancellationToken);
     }
 
+    /// <summary>The advisory lock of the migration step (released when its connection closes).</summary>
+    public const long MigrationLockKey = 0x44445F4D49475254; // "DD_MIGRT"
+
     /// <summary>
     /// Applies pending migrations as the schema owner, then gives the app role what it needs and no more: read and
     /// write on the tables, but only INSERT and SELECT on the audit trail. Turns "cannot connect" into one sentence.
     /// </summary>
-    /// <summary>The advisory lock of the migration step (released when its connection closes).</summary>
-    public const long MigrationLockKey = 0x44445F4D49475254; // "DD_MIGRT"
-
     public static async Task MigrateAsync(string ownerConnectionString, string appConnectionString, CancellationToken cancellationToken = default)
     {
         var options = new DbContextOptionsBuilder<DecisionsDbContext>();

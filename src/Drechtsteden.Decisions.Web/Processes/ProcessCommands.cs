@@ -6,7 +6,6 @@ using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Workflows;
 using Drechtsteden.Decisions.Workflows;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Drechtsteden.Decisions.Web.Processes;
 
@@ -162,22 +161,10 @@ public sealed class ProcessCommands(
 
     private async Task<DecisionProcess> LockAndLoadAsync(Guid processId, CancellationToken cancellationToken)
     {
-        if (!await LockRowAsync(processId, cancellationToken))
+        if (!await audit.LockProcessAsync(processId, cancellationToken))
             throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
-        audit.ChainLocked(processId); // the row lock orders the process's audit chain too
         // One query for the whole aggregate (a handful of rows): under the row lock, round trips are what a command waits on.
         return await LoadAggregate(db, processId, cancellationToken);
-    }
-
-    /// <summary>SELECT … FOR UPDATE on the process row, in the open transaction; false when there is no such process.</summary>
-    private async Task<bool> LockRowAsync(Guid processId, CancellationToken cancellationToken)
-    {
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("A process is locked inside the transaction of the command.");
-        command.CommandText = "SELECT 1 FROM processes WHERE id = @id FOR UPDATE";
-        command.Parameters.Add(new Npgsql.NpgsqlParameter("id", processId));
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     private async Task<CommandResponse> RunAsync(CommandKey key, Actor actor, int status,

@@ -17,13 +17,13 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
 {
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 500;
+
     /// <summary>
     /// The list is two index-driven queries — the page of processes, then the latest decision of each of their items —
     /// and no aggregate is loaded. Gelijkluidend = an adoption on the current concept version with the concept's text.
     /// </summary>
-    public const int DefaultPageSize = 100;
-    public const int MaxPageSize = 500;
-
     public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, int offset = 0, int limit = DefaultPageSize, CancellationToken cancellationToken = default)
     {
         if (offset < 0)
