@@ -134,6 +134,17 @@ public static class ActionNames
         ["meeting.cancelled"] = "Vergadering geannuleerd",
         ["workflow-definition.loaded"] = "Workflowdefinitie geladen",
         ["audit.exported"] = "Audittrail geëxporteerd",
+        ["reminder.sent"] = "Herinnering verstuurd",
+        ["escalation.sent"] = "Escalatie verstuurd",
+        ["risk.alerted"] = "Risicosignaal verstuurd",
+        ["message.delivered"] = "Bericht afgeleverd",
+        ["message.failed"] = "Bericht niet afgeleverd",
+        ["timer.trigger-refused"] = "Timer geweigerd door de workflow",
+        ["region.added"] = "Regio toegevoegd",
+        ["municipality.added"] = "Gemeente toegevoegd",
+        ["user.created"] = "Gebruiker aangemaakt",
+        ["token.created"] = "API-token aangemaakt",
+        ["token.revoked"] = "API-token ingetrokken",
     };
 
     public static string Dutch(string action) => Names.GetValueOrDefault(action, action);

@@ -1,7 +1,9 @@
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Jobs;
+using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +50,48 @@ public sealed class ReminderTests
         Assert.That(await RecipientsAsync("reminder"), Has.Count.EqualTo(6), "a timer fires once");
         var audit = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking().CountAsync(e => e.Action == "reminder.sent"));
         Assert.That(audit, Is.EqualTo(6), "each reminder is in the audit trail");
+    }
+
+    [Test]
+    public async Task A_message_the_mail_server_accepted_or_that_was_given_up_on_is_proved_in_the_process_chain()
+    {
+        var process = (await _db.StartAsync()).ProcessId;
+        await SweepAtAsync(new DateTimeOffset(2024, 8, 20, 7, 0, 0, TimeSpan.Zero)); // seven schedule reminders and risk alerts queued
+        var queued = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Outbox.AsNoTracking().CountAsync());
+        Assert.That(queued, Is.GreaterThan(7));
+        var refused = new HashSet<string>(StringComparer.Ordinal) { "secretary-GM0505", "secretary-GM0590" };
+        var sender = new ChoosySender(refused);
+        _db.Clock.SetUtcNow(new DateTimeOffset(2024, 8, 20, 7, 0, 3, TimeSpan.Zero));
+        var sent = await _db.InScopeAsync(sp => ActivatorUtilities.CreateInstance<OutboxDispatcher>(sp, (IMailSender)sender, new MailOptions { MaxAttempts = 1 })
+            .DispatchOnceAsync());
+        Assert.That(sent, Is.EqualTo(queued - 2));
+
+        var entries = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking()
+            .Where(e => e.ChainId == process).OrderBy(e => e.ChainSequence).ToListAsync());
+        var delivered = entries.Where(e => e.Action == "message.delivered").ToList();
+        var failed = entries.Where(e => e.Action == "message.failed").ToList();
+        Assert.That(delivered, Has.Count.EqualTo(queued - 2));
+        Assert.That(failed.Select(e => e.MunicipalityCode), Is.EquivalentTo(new[] { "GM0505", "GM0590" }));
+        Assert.That(delivered.Select(e => e.RecordedAt), Has.All.EqualTo(new DateTimeOffset(2024, 8, 20, 7, 0, 3, TimeSpan.Zero)), "when the server took it");
+        Assert.That(delivered.Select(e => e.After), Has.Some.Contains("\"recipient\":\"secretary-GM0482\"").And.Some.Contains("\"kind\":\"reminder\"")
+            .And.None.Contains("@"), "who got it by user id, not by address");
+        Assert.That(failed[0].Reason, Is.EqualTo("mailbox unavailable"));
+        Assert.That(entries.IndexOf(delivered[0]), Is.GreaterThan(entries.FindLastIndex(e => e.Action == "reminder.sent")), "proof after the queueing");
+        var verification = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync(process));
+        Assert.That(verification.Valid, Is.True, verification.FirstBroken?.Reason);
+
+        var statuses = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Outbox.AsNoTracking().Select(m => m.Status).ToListAsync());
+        Assert.That(statuses.Count(s => s == OutboxStatus.Sent), Is.EqualTo(queued - 2));
+        Assert.That(statuses.Count(s => s == OutboxStatus.Failed), Is.EqualTo(2));
+        Assert.That(await _db.InScopeAsync(sp => ActivatorUtilities.CreateInstance<OutboxDispatcher>(sp, (IMailSender)sender, new MailOptions { MaxAttempts = 1 })
+            .DispatchOnceAsync()), Is.Zero, "nothing sent, nor proved, twice");
+        Assert.That(await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.CountAsync(e => e.Action.StartsWith("message."))), Is.EqualTo(queued));
+    }
+
+    private sealed class ChoosySender(HashSet<string> refused) : IMailSender
+    {
+        public Task SendAsync(OutboxMessage message, CancellationToken cancellationToken) =>
+            refused.Contains(message.RecipientUserId) ? throw new InvalidOperationException("mailbox unavailable") : Task.CompletedTask;
     }
 
     [Test]
