@@ -137,6 +137,7 @@ public static class ActionNames
         ["reminder.sent"] = "Herinnering verstuurd",
         ["escalation.sent"] = "Escalatie verstuurd",
         ["risk.alerted"] = "Risicosignaal verstuurd",
+        ["publication.sent"] = "Vrijgave gemeld",
         ["message.delivered"] = "Bericht afgeleverd",
         ["message.failed"] = "Bericht niet afgeleverd",
         ["timer.trigger-refused"] = "Timer geweigerd door de workflow",

@@ -27,16 +27,20 @@ public sealed class CommandsAt
         Clock = clock;
         Db = scope.GetRequiredService<DecisionsDbContext>();
         var audit = ActivatorUtilities.CreateInstance<AuditTrail>(scope, (TimeProvider)clock);
+        Audit = audit;
         var timers = ActivatorUtilities.CreateInstance<TimerScheduler>(scope, (TimeProvider)clock);
         var notifier = ActivatorUtilities.CreateInstance<Notifier>(scope, audit, (TimeProvider)clock);
         var commands = ActivatorUtilities.CreateInstance<ProcessCommands>(scope, audit, timers, notifier, (TimeProvider)clock);
         Commands = commands;
         Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, timers, (TimeProvider)clock);
         Processes = ActivatorUtilities.CreateInstance<ProcessService>(scope, commands, (TimeProvider)clock);
+        Export = ActivatorUtilities.CreateInstance<AuditExport>(scope, audit);
     }
 
     public SettableClock Clock { get; }
     public DecisionsDbContext Db { get; }
+    public AuditTrail Audit { get; }
+    public AuditExport Export { get; }
     public ProcessService Processes { get; }
     public ProcessCommands Commands { get; }
     public MeetingCommands Meetings { get; }

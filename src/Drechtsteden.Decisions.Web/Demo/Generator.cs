@@ -97,7 +97,7 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
         return await scope.ServiceProvider.GetRequiredService<DecisionsDbContext>().AuditEntries.LongCountAsync(cancellationToken);
     }
 
-    private sealed record GeneratedRegion(string Code, string[] Members, Actor Coordinator);
+    private sealed record GeneratedRegion(string Code, string[] Members, Actor Coordinator, Actor Archivist);
 
     private sealed record GeneratedMunicipality(string Code, string Name, DayOfWeek Day, Actor Secretary, Actor College);
 
@@ -125,7 +125,8 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
         {
             var members = codes.Where((_, index) => index % options.Regions == r).ToArray();
             var code = $"gen-{options.Seed}-{r + 1:000}";
-            regions.Add(new GeneratedRegion(code, members, new Actor($"gen-coordinator-{code}", $"Coördinator regio {r + 1}", Role.Coordinator)));
+            regions.Add(new GeneratedRegion(code, members, new Actor($"gen-coordinator-{code}", $"Coördinator regio {r + 1}", Role.Coordinator),
+                new Actor($"gen-archivist-{code}", $"Archivaris regio {r + 1}", Role.Auditor)));
         }
 
         await using var scope = services.CreateAsyncScope();
@@ -143,15 +144,22 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
                 db.Municipalities.Add(new Municipality(m.Code, m.Name, m.Day));
                 db.Users.Add(new UserAccount(m.Secretary.UserId, m.Secretary.DisplayName, $"secretaris.{m.Code.ToLowerInvariant()}@generated.invalid", Role.Secretary, m.Code));
                 db.Users.Add(new UserAccount(m.College.UserId, m.College.DisplayName, $"college.{m.Code.ToLowerInvariant()}@generated.invalid", Role.College, m.Code));
+                // Each office has a second person in the role (a deputy secretary, a policy adviser): reminders reach both.
+                db.Users.Add(new UserAccount($"gen-deputy-secretary-{m.Code}", $"Loco-secretaris {m.Name}", $"loco.{m.Code.ToLowerInvariant()}@generated.invalid", Role.Secretary, m.Code));
+                db.Users.Add(new UserAccount($"gen-adviser-{m.Code}", $"Bestuursadviseur {m.Name}", $"adviseur.{m.Code.ToLowerInvariant()}@generated.invalid", Role.College, m.Code));
                 var calendar = MeetingCalendar.Weekly(m.Day, new TimeOnly(10, 0), today.AddYears(-1), today.AddYears(1))
                     .Select(at => new Meeting(Guid.CreateVersion7(), m.Code, at)).ToList();
                 db.Meetings.AddRange(calendar);
                 meetings += calendar.Count;
+                await audit.AppendAsync(m.Secretary, new AuditRecord(AuditEntry.SystemChain, "meeting.added", "meeting", m.Code, $"Vergaderkalender {m.Name}",
+                    MunicipalityCode: m.Code, After: new JsonObject { ["meetings"] = calendar.Count, ["weekday"] = m.Day.ToString(), ["seed"] = options.Seed },
+                    Reason: "generated data", Status: 201), cancellationToken);
             }
             foreach (var region in regions)
             {
                 db.Regions.Add(new Region(region.Code, $"Gegenereerde regio {region.Code}", region.Members));
                 db.Users.Add(new UserAccount(region.Coordinator.UserId, region.Coordinator.DisplayName, $"{region.Code}@generated.invalid", Role.Coordinator, regionCode: region.Code));
+                db.Users.Add(new UserAccount(region.Archivist.UserId, region.Archivist.DisplayName, $"archief.{region.Code}@generated.invalid", Role.Auditor, regionCode: region.Code));
                 await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "region.added", "region", region.Code, region.Code,
                     After: new JsonObject { ["members"] = region.Members.Length, ["seed"] = options.Seed }, Reason: "generated data", Status: 201), cancellationToken);
             }
@@ -159,7 +167,18 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
         return (regions, municipalities, meetings);
     }
 
-    /// <summary>One process's whole history, from its own random stream.</summary>
+    /// <summary>A step of a round, run in the order of its instant (then of the college's place in the round).</summary>
+    private sealed record Step(DateTimeOffset At, int Order, Func<Task> Run);
+
+    /// <summary>
+    /// One process's whole history, from its own random stream: secretaries schedule over the first weeks (the late
+    /// ones get the schedule reminders), some move the item to a later meeting, colleges decide on the meeting day or
+    /// some days later (the decision reminder goes out meanwhile) and sometimes defer, amend or reject; an amendment
+    /// the coordinator adopts becomes a new concept version that everyone decides on again; when the deadline passes
+    /// unsynchronized (escalation) the coordinator mostly extends it, revising the concept if a college diverged, and
+    /// sometimes cancels; a synchronized process is published at once or at a planned instant; an archivist exports
+    /// some trails. Every message of that past is delivered (and proved) minutes after it was queued.
+    /// </summary>
     private async Task ProcessAsync(int seed, int index, List<GeneratedRegion> regions, Dictionary<string, GeneratedMunicipality> municipalities,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -171,26 +190,52 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
         var startDay = running ? today.AddDays(-faker.Random.Int(7, 30)) : today.AddDays(-faker.Random.Int(80, 330));
         var deadline = startDay.AddDays(faker.Random.Int(42, 77));
         var clock = new SettableClock(Amsterdam.At(startDay, new TimeOnly(9, 0)));
+        // The mail's delays draw from a stream of their own: the history's draws do not depend on how often mail went out.
+        var mail = new Randomizer(unchecked(seed * 1_000_003 + index) ^ 0x5EED);
 
         await using var scope = services.CreateAsyncScope();
         var at = new CommandsAt(scope.ServiceProvider, clock);
         var id = Guid.Empty;
 
-        // Time moves on: every timer of the process that falls due before the next step fires first, at its own
-        // instant, through the same timer command the Hangfire job runs (reminders, escalations, the deadline).
+        // The mail went out seconds to minutes after it was queued; the dispatcher's proof goes on the chain then.
+        async Task DeliverAsync()
+        {
+            if (await at.Db.Outbox.AsNoTracking().AnyAsync(m => m.ProcessId == id && m.Status == OutboxStatus.Pending, cancellationToken) is false)
+                return;
+            var sentAt = clock.Now.AddSeconds(mail.Int(2, 90));
+            if (sentAt > now)
+                return; // today's messages are the running app's to send
+            clock.Now = sentAt;
+            await Run(() => at.Audit.InTransactionAsync(async () =>
+            {
+                var pending = await at.Db.Outbox.Where(m => m.ProcessId == id && m.Status == OutboxStatus.Pending).OrderBy(m => m.Id).ToListAsync(cancellationToken);
+                foreach (var message in pending)
+                {
+                    OutboxDispatcher.Delivered(message, sentAt);
+                    await OutboxDispatcher.ProveAsync(at.Audit, message, cancellationToken);
+                }
+                return pending.Count;
+            }, cancellationToken));
+        }
+
+        // Time moves on, never back: every timer of the process that falls due before the next step fires first, at
+        // its own instant, through the same timer command the Hangfire job runs (reminders, escalations, the deadline,
+        // a planned publication), and its messages are delivered.
         async Task MoveToAsync(DateTimeOffset instant)
         {
             while (id != Guid.Empty)
             {
+                await DeliverAsync();
                 var due = await at.Db.Timers.AsNoTracking()
                     .Where(t => t.ProcessId == id && t.Status == TimerStatus.Scheduled && t.DueAt <= instant)
-                    .OrderBy(t => t.DueAt).Select(t => new { t.Id, t.DueAt }).FirstOrDefaultAsync(cancellationToken);
+                    .OrderBy(t => t.DueAt).ThenBy(t => t.MunicipalityCode).ThenBy(t => t.InstanceKey)
+                    .Select(t => new { t.Id, t.DueAt }).FirstOrDefaultAsync(cancellationToken);
                 if (due is null)
                     break;
                 clock.Now = due.DueAt > clock.Now ? due.DueAt : clock.Now;
                 await Run(() => at.Commands.FireTimerAsync(due.Id, due.DueAt, "generator", cancellationToken));
             }
-            clock.Now = instant;
+            clock.Now = instant > clock.Now ? instant : clock.Now;
         }
 
         var concept = $"Het college besluit in te stemmen met {faker.Lorem.Sentence(8).TrimEnd('.').ToLowerInvariant()} en {faker.Lorem.Sentence(6).TrimEnd('.').ToLowerInvariant()}.";
@@ -198,78 +243,148 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             deadline, null, null, region.Members, region.Code, null, null);
         id = (await Run(() => at.Processes.StartAsync(start, region.Coordinator, region.Code, CommandsAt.Key("start", start), cancellationToken))).ProcessId;
 
-        // Round one: schedule, decide (mostly adopt; some amend, defer or reject).
         var amended = new List<string>();
         var pending = region.Members.ToList();
         var round = 0;
         var version = 1;
         var text = concept;
-        while (pending.Count > 0 && round < 3)
+        for (var extensions = 0; ; extensions++)
         {
-            round++;
-            var roundStart = Amsterdam.DateOf(clock.Now);
-            var decidedBy = new List<(string Code, DateOnly Meeting)>();
-            foreach (var code in pending)
+            // Rounds until every college decided or there is nothing left to do before the deadline.
+            while (pending.Count > 0 && round < 3 * (extensions + 1))
             {
-                var m = municipalities[code];
-                await MoveToAsync(Amsterdam.At(roundStart.AddDays(1), new TimeOnly(faker.Random.Int(8, 16), faker.Random.Int(0, 59))));
-                var earliest = roundStart.AddDays(faker.Random.Int(3, 21));
-                var meeting = await at.Db.Meetings.AsNoTracking()
-                    .Where(x => x.MunicipalityCode == code && x.Status == MeetingStatus.Planned && x.StartsAt >= Amsterdam.StartOfDay(earliest) && x.StartsAt < Amsterdam.StartOfDay(deadline))
-                    .OrderBy(x => x.StartsAt).FirstOrDefaultAsync(cancellationToken);
-                if (meeting is null || (running && meeting.StartsAt > now) && faker.Random.Bool(0.3f))
-                    continue; // not scheduled (yet)
-                await Run(() => at.Processes.ScheduleAsync(id, code, new ScheduleRequest(meeting.Id), m.Secretary, CommandsAt.Key("schedule", new { id, code, round }), null, cancellationToken));
-                decidedBy.Add((code, Amsterdam.DateOf(meeting.StartsAt)));
-            }
-            var next = new List<string>();
-            foreach (var (code, meetingDay) in decidedBy.OrderBy(d => d.Meeting))
-            {
-                // The decision is recorded on the meeting day or, once the decision list is settled, some days later
-                // (the college's decision reminder goes out the day after the meeting meanwhile).
-                var decisionTime = Amsterdam.At(meetingDay.AddDays(faker.Random.WeightedRandom([0, 1, 2, 6], [0.5f, 0.2f, 0.15f, 0.15f])), new TimeOnly(14, 0));
-                if (decisionTime > now)
-                    continue; // the meeting is still to come
-                await MoveToAsync(decisionTime > clock.Now ? decisionTime : clock.Now);
-                var roll = faker.Random.Double();
-                var request = roll switch
+                round++;
+                var roundStart = Amsterdam.DateOf(clock.Now);
+                var deadlineAt = Amsterdam.StartOfDay(deadline.AddDays(1));
+                var steps = new List<Step>();
+                var next = new List<string>();
+                for (var n = 0; n < pending.Count; n++)
                 {
-                    < 0.08 => new DecisionRequest(DecisionOutcome.Deferred, version, meetingDay, null, faker.Lorem.Sentence()),
-                    < 0.16 => new DecisionRequest(DecisionOutcome.AdoptedWithAmendments, version, meetingDay, text.TrimEnd('.') + ", " + faker.Lorem.Sentence(5).ToLowerInvariant(), null),
-                    < 0.18 => new DecisionRequest(DecisionOutcome.Rejected, version, meetingDay, null, faker.Lorem.Sentence()),
-                    _ => new DecisionRequest(DecisionOutcome.Adopted, version, meetingDay, null, null),
-                };
-                await Run(() => at.Processes.DecideAsync(id, code, request, municipalities[code].College, CommandsAt.Key("decision", new { id, code, round }), null, cancellationToken));
-                if (request.Outcome == DecisionOutcome.AdoptedWithAmendments)
-                    amended.Add(request.Text!);
-                if (request.Outcome is DecisionOutcome.Deferred)
-                    next.Add(code);
+                    var code = pending[n];
+                    var m = municipalities[code];
+                    var scheduleAt = Amsterdam.At(roundStart.AddDays(faker.Random.WeightedRandom([1, 2, 4, 8, 13], [0.35f, 0.25f, 0.2f, 0.12f, 0.08f])),
+                        new TimeOnly(faker.Random.Int(8, 16), faker.Random.Int(0, 59)));
+                    var earliest = Amsterdam.DateOf(scheduleAt).AddDays(faker.Random.Int(2, 14));
+                    var holdBack = faker.Random.Bool(0.3f);
+                    var move = faker.Random.Bool(0.12f);
+                    var delay = faker.Random.WeightedRandom([0, 1, 2, 6], [0.5f, 0.2f, 0.15f, 0.15f]);
+                    var roll = faker.Random.Double();
+                    var words = faker.Lorem.Sentence(5).ToLowerInvariant();
+                    var reason = faker.Lorem.Sentence();
+                    var meetings = await at.Db.Meetings.AsNoTracking()
+                        .Where(x => x.MunicipalityCode == code && x.Status == MeetingStatus.Planned && x.StartsAt >= Amsterdam.StartOfDay(earliest) && x.StartsAt < deadlineAt)
+                        .OrderBy(x => x.StartsAt).Take(2).ToListAsync(cancellationToken);
+                    if (meetings.Count == 0 || scheduleAt > now || (running && meetings[0].StartsAt > now && holdBack))
+                        continue; // not scheduled (yet)
+                    var r = round;
+                    steps.Add(new Step(scheduleAt, n, () => Run(() => at.Processes.ScheduleAsync(id, code, new ScheduleRequest(meetings[0].Id), m.Secretary,
+                        CommandsAt.Key("schedule", new { id, code, r }), null, cancellationToken))));
+                    var meeting = meetings[0];
+                    // The agenda is full or the portfolio holder is away: the item moves to the next meeting.
+                    var moveAt = Amsterdam.At(Amsterdam.DateOf(meeting.StartsAt).AddDays(-4), new TimeOnly(11, 0));
+                    if (move && meetings.Count == 2 && moveAt > scheduleAt && moveAt <= now)
+                    {
+                        var later = meetings[1];
+                        steps.Add(new Step(moveAt, n, () => Run(() => at.Processes.ScheduleAsync(id, code, new ScheduleRequest(later.Id), m.Secretary,
+                            CommandsAt.Key("reschedule", new { id, code, r }), null, cancellationToken))));
+                        meeting = later;
+                    }
+                    // The decision is recorded on the meeting day or, once the decision list is settled, some days later
+                    // (the college's decision reminder goes out the day after the meeting meanwhile).
+                    var meetingDay = Amsterdam.DateOf(meeting.StartsAt);
+                    var decisionAt = Amsterdam.At(meetingDay.AddDays(delay), new TimeOnly(14, 0));
+                    if (decisionAt > now)
+                        continue; // the meeting or its decision list is still to come
+                    var request = roll switch
+                    {
+                        < 0.08 => new DecisionRequest(DecisionOutcome.Deferred, version, meetingDay, null, reason),
+                        < 0.16 => new DecisionRequest(DecisionOutcome.AdoptedWithAmendments, version, meetingDay, text.TrimEnd('.') + ", " + words, null),
+                        < 0.18 => new DecisionRequest(DecisionOutcome.Rejected, version, meetingDay, null, reason),
+                        _ => new DecisionRequest(DecisionOutcome.Adopted, version, meetingDay, null, null),
+                    };
+                    steps.Add(new Step(decisionAt, n, async () =>
+                    {
+                        await Run(() => at.Processes.DecideAsync(id, code, request, m.College, CommandsAt.Key("decision", new { id, code, r }), null, cancellationToken));
+                        if (request.Outcome == DecisionOutcome.AdoptedWithAmendments)
+                            amended.Add(request.Text!);
+                        if (request.Outcome is DecisionOutcome.Deferred)
+                            next.Add(code);
+                    }));
+                }
+                foreach (var step in steps.OrderBy(s => s.At).ThenBy(s => s.Order))
+                {
+                    await MoveToAsync(step.At);
+                    await step.Run();
+                }
+                // A divergence: the coordinator adopts the amendment as the new concept, and everyone decides again.
+                if (amended.Count > 0 && version < 3 + extensions && clock.Now < Amsterdam.StartOfDay(deadline.AddDays(-14)) && clock.Now < now)
+                {
+                    await MoveToAsync(clock.Now.AddHours(2));
+                    text = amended[^1];
+                    amended.Clear();
+                    version++;
+                    await Run(() => at.Processes.ReviseAsync(id, new ReviseConceptRequest(text, null, "Wijziging overgenomen"), region.Coordinator,
+                        CommandsAt.Key("revise", new { id, version }), null, cancellationToken));
+                    next = [.. region.Members];
+                }
+                pending = next;
             }
-            // A divergence: the coordinator adopts the amendment as the new concept, and everyone decides again.
-            if (amended.Count > 0 && version < 3 && clock.Now < Amsterdam.StartOfDay(deadline.AddDays(-14)) && clock.Now < now)
+
+            var process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
+            if (process.State == "Synchronized")
             {
-                await MoveToAsync(clock.Now.AddHours(2));
-                text = amended[^1];
+                await MoveToAsync(clock.Now.AddDays(1) < now ? clock.Now.AddDays(1) : clock.Now);
+                // Published at once, or at a planned instant (the councils' information letters go out together).
+                var planned = Amsterdam.At(Amsterdam.DateOf(clock.Now).AddDays(faker.Random.Int(2, 9)), new TimeOnly(9, 0));
+                var publishAt = faker.Random.Bool(0.35f) && planned <= now ? planned : (DateTimeOffset?)null;
+                await Run(() => at.Processes.PublishAsync(id, new PublishRequest(publishAt), region.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken));
+                if (publishAt is { } release && faker.Random.Bool(0.15f))
+                {
+                    // The archivist exports the closed trail for the record.
+                    await MoveToAsync(release.AddDays(faker.Random.Int(1, 20)) is var exportAt && exportAt < now ? exportAt : now);
+                    await Run(() => at.Export.ToJsonAsync(id, region.Archivist, cancellationToken));
+                }
+                break;
+            }
+            // The deadline passes unsynchronized: the escalation goes to the coordinator, who extends the deadline some
+            // days later (revising the concept when a college diverged) or, rarely, cancels the process.
+            var escalated = Amsterdam.StartOfDay(deadline.AddDays(1)).AddDays(faker.Random.Int(1, 4)).AddHours(faker.Random.Int(9, 15) - 1);
+            var cancel = faker.Random.Bool(0.08f);
+            var weeks = faker.Random.Int(3, 8);
+            var compromise = $"{text.TrimEnd('.')}, {faker.Lorem.Sentence(4).TrimEnd('.').ToLowerInvariant()}.";
+            if (escalated > now || extensions >= 2 || process.State is "Published" or "Cancelled")
+                break;
+            await MoveToAsync(escalated);
+            if (cancel)
+            {
+                await Run(() => at.Processes.CancelAsync(id, new CancelRequest("Niet alle colleges konden tijdig besluiten; het voorstel wordt heroverwogen."),
+                    region.Coordinator, CommandsAt.Key("cancel", id), null, cancellationToken));
+                break;
+            }
+            deadline = Amsterdam.DateOf(clock.Now).AddDays(7 * weeks);
+            await Run(() => at.Processes.ExtendAsync(id, new DeadlineRequest(deadline, null, "Niet alle colleges hebben tijdig gelijkluidend besloten."),
+                region.Coordinator, CommandsAt.Key("extend", new { id, extensions }), null, cancellationToken));
+            process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
+            if (process.Items.Any(i => i.State == "Decided" && !process.IsIdentical(i)))
+            {
+                // A college rejected or amended: a compromise text, on which everyone decides again.
+                text = amended.Count > 0 ? amended[^1] : compromise;
                 amended.Clear();
                 version++;
-                await Run(() => at.Processes.ReviseAsync(id, new ReviseConceptRequest(text, null, "Wijziging overgenomen"), region.Coordinator, CommandsAt.Key("revise", new { id, version }), null, cancellationToken));
-                next = [.. region.Members];
+                await MoveToAsync(clock.Now.AddHours(3));
+                await Run(() => at.Processes.ReviseAsync(id, new ReviseConceptRequest(text, null, "Compromistekst na escalatie"), region.Coordinator,
+                    CommandsAt.Key("revise", new { id, version }), null, cancellationToken));
+                pending = [.. region.Members];
             }
-            pending = next;
-        }
-
-        var process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
-        if (process.State == "Synchronized")
-        {
-            await MoveToAsync(clock.Now.AddDays(1) < now ? clock.Now.AddDays(1) : clock.Now);
-            await Run(() => at.Processes.PublishAsync(id, new PublishRequest(null), region.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken));
+            else
+            {
+                pending = [.. process.Items.Where(i => i.State is "Unscheduled" or "Deferred").Select(i => i.MunicipalityCode)];
+            }
         }
 
         // Up to today: what fell due in the meantime has fired (a deadline passed without synchronization, reminders of
-        // a running process). The messages of that past were delivered then: they are not sent again today.
+        // a running process, a planned publication) and its messages were delivered then.
         await MoveToAsync(clock.Now > now ? clock.Now : now);
-        await at.Db.Outbox.Where(m => m.ProcessId == id && m.Status == OutboxStatus.Pending && m.CreatedAt < now)
-            .ExecuteUpdateAsync(m => m.SetProperty(x => x.Status, OutboxStatus.Sent).SetProperty(x => x.SentAt, x => x.CreatedAt).SetProperty(x => x.Attempts, 1), cancellationToken);
     }
 
     private async Task<T> Run<T>(Func<Task<T>> command)

@@ -38,6 +38,11 @@ public sealed class NotificationComposer(AppOptions app)
                 $"Risico: {college} heeft geen collegevergadering meer vóór {deadline}",
                 $"{greeting}\n\nHet college van {college} heeft ‘{process.Title}’ (zaaknummer {process.Reference}) nog niet op de agenda en heeft vóór de termijn van {deadline} " +
                 $"geen collegevergadering meer in de kalender.\n\nOverleg met de gemeentesecretaris over een extra vergadering, of verleng de termijn.{closing}", link),
+            "publication-released" => new Message("publication",
+                $"Vrijgegeven: ‘{process.Title}’ — informeer de raad",
+                $"{greeting}\n\nAlle deelnemende colleges hebben ‘{process.Title}’ (zaaknummer {process.Reference}) gelijkluidend besloten. " +
+                $"Het embargo is vanaf nu opgeheven: de besluiten zijn openbaar en de raadsinformatiebrief kan naar de raad van {college}. " +
+                $"Alle gemeenten krijgen dit bericht op hetzelfde moment.\n\nHet besluit en de tekst staan achter de link hieronder.{closing}", link),
             _ => throw new InvalidOperationException($"No message for notification '{notification}'."),
         };
     }

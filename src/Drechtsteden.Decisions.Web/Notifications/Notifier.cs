@@ -48,6 +48,7 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
         {
             "escalation" => "escalation.sent",
             "risk" => "risk.alerted",
+            "publication" => "publication.sent",
             _ => "reminder.sent",
         };
         await audit.AppendAsync(Actor.SystemActor, new AuditRecord(process.Id, action, item is null ? "process" : "agendaItem",
@@ -67,6 +68,7 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
     {
         "deadline-escalation" => "escalation",
         "no-meeting-left" => "risk",
+        "publication-released" => "publication",
         _ => "reminder",
     };
 }

@@ -20,7 +20,7 @@ public sealed class OutboxMessage
 
     public required string DedupeKey { get; init; }
 
-    /// <summary>reminder, escalation or risk.</summary>
+    /// <summary>reminder, escalation, risk or publication.</summary>
     public required string Kind { get; init; }
 
     public required string RecipientUserId { get; init; }

@@ -16,6 +16,7 @@ public sealed class BerichtenModel(DecisionsDbContext db) : AppPageModel
     public static string KindName(string kind) => kind switch
     {
         "reminder" => "Herinnering",
+        "publication" => "Vrijgave",
         "escalation" => "Escalatie",
         "risk" => "Risico",
         _ => "Bericht",
@@ -25,6 +26,7 @@ public sealed class BerichtenModel(DecisionsDbContext db) : AppPageModel
     {
         OutboxStatus.Sent => "verzonden per e-mail",
         OutboxStatus.Pending => "wordt verzonden",
+        OutboxStatus.Failed => "niet verzonden (opgegeven na herhaalde pogingen)",
         _ => "niet verzonden (wordt opnieuw geprobeerd)",
     };
 }

@@ -110,6 +110,7 @@ public sealed class ProcessCommands(
                     var result = workflow.FireTimerTrigger(process, timer.MunicipalityCode, trigger, now);
                     foreach (var record in ProcessAudit.RecordsFor(before, process, result, StatusCodes.Status200OK))
                         await audit.AppendAsync(Actor.SystemActor, record, cancellationToken);
+                    await NotifyEnteredStatesAsync(process, definition, result, cancellationToken);
                 }
                 catch (DomainException e)
                 {
@@ -153,6 +154,28 @@ public sealed class ProcessCommands(
         return alerted;
     }
 
+    /// <summary>
+    /// The messages the definition sends on entering a state (<c>notify</c>), for every state the command entered, in
+    /// its transaction: for a process state once, or once per agenda item to the role of the item's municipality. A
+    /// state entered again later notifies again (the instant is part of the message's dedupe key).
+    /// </summary>
+    private async Task NotifyEnteredStatesAsync(DecisionProcess process, WorkflowDefinition definition, CommandResult result, CancellationToken cancellationToken)
+    {
+        foreach (var change in result.Changes)
+        {
+            if (change.To == change.From || definition.Machine(change.Machine).State(change.To) is not { Notify.Count: > 0 } state)
+                continue;
+            foreach (var notify in state.Notify)
+            {
+                AgendaItem?[] items = change.Machine == MachineKind.Item ? [process.Item(change.Subject!)]
+                    : notify.Scope == MachineKind.Item ? [.. process.Items.OrderBy(i => i.MunicipalityCode, StringComparer.Ordinal)] : [(AgendaItem?)null];
+                foreach (var item in items)
+                    await notifier.NotifyAsync(process, item, notify.Notification, notify.Recipient,
+                        $"state:{item?.Id ?? process.Id}:{change.To}:{notify.Notification}:{clock.GetUtcNow().UtcTicks}", cancellationToken);
+            }
+        }
+    }
+
     public uint VersionOf(DecisionProcess process) => db.Entry(process).Property<uint>("Version").CurrentValue;
 
     /// <summary>The whole aggregate in one query, tracked; compiled once (no expression tree to walk per command).</summary>
@@ -181,6 +204,7 @@ public sealed class ProcessCommands(
                 var (process, before, result) = await work();
                 foreach (var record in ProcessAudit.RecordsFor(before, process, result, status))
                     await audit.AppendAsync(actor, record, cancellationToken);
+                await NotifyEnteredStatesAsync(process, workflow.DefinitionOf(process), result, cancellationToken);
                 var changes = await timers.SyncAsync(process, workflow.DefinitionOf(process), clock.GetUtcNow(), cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 response = new CommandResponse(process.Id, process.State, VersionOf(process), result.Warnings, result.Changes);

@@ -77,7 +77,8 @@ public static class ProcessBlocks
         .Notification("schedule-reminder")
         .Notification("decision-reminder")
         .Notification("deadline-escalation")
-        .Notification("no-meeting-left");
+        .Notification("no-meeting-left")
+        .Notification("publication-released");
 
     private static GuardFailure NotYet(string code) => new(code, code);
 

@@ -67,6 +67,22 @@ public sealed record StateDefinition
     public string? Description { get; init; }
 
     public bool Final { get; init; }
+
+    /// <summary>Who is told when the machine enters this state (e.g. every college's secretary when a process is published).</summary>
+    public IReadOnlyList<StateNotification> Notify { get; init; } = [];
+}
+
+/// <summary>
+/// A message sent when a state is entered: a notification template named in code, to the recipient role, once for the
+/// process or once per agenda item (the role of that item's municipality).
+/// </summary>
+public sealed record StateNotification
+{
+    public required string Notification { get; init; }
+
+    public required Role Recipient { get; init; }
+
+    public MachineKind Scope { get; init; } = MachineKind.Process;
 }
 
 /// <summary>

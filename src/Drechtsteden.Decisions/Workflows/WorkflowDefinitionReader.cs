@@ -122,6 +122,17 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
             if (!states.Add(machine.States[i].Name))
                 error($"{path}.states[{i}].name", $"duplicate state '{machine.States[i].Name}'");
         }
+        for (var i = 0; i < machine.States.Count; i++)
+        {
+            for (var n = 0; n < machine.States[i].Notify.Count; n++)
+            {
+                var notify = machine.States[i].Notify[n];
+                if (!blocks.HasNotification(notify.Notification))
+                    error($"{path}.states[{i}].notify[{n}].notification", $"unknown notification '{notify.Notification}'");
+                if (name == "item" && notify.Scope == MachineKind.Process)
+                    error($"{path}.states[{i}].notify[{n}].scope", "an item state notifies for its item only");
+            }
+        }
         if (!states.Contains(machine.InitialState))
             error($"{path}.initialState", $"unknown {name} state '{machine.InitialState}'");
 

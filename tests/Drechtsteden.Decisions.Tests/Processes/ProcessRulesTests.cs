@@ -25,7 +25,7 @@ public sealed class ProcessRulesTests
 
         Assert.That(process.State, Is.EqualTo("Running"));
         Assert.That(process.DefinitionId, Is.EqualTo("synchronized-college-decision"));
-        Assert.That(process.DefinitionVersion, Is.EqualTo(1));
+        Assert.That(process.DefinitionVersion, Is.EqualTo(2), "the shipped definition's version");
         Assert.That(process.Items.Select(i => i.MunicipalityCode), Is.EquivalentTo(Scenario.Codes));
         Assert.That(process.Items.Select(i => i.State), Is.All.EqualTo("Unscheduled"));
         Assert.That(process.CurrentConcept.Number, Is.EqualTo(1));

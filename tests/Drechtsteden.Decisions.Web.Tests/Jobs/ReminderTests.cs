@@ -4,6 +4,7 @@ using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Notifications;
+using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,6 +87,42 @@ public sealed class ReminderTests
         Assert.That(await _db.InScopeAsync(sp => ActivatorUtilities.CreateInstance<OutboxDispatcher>(sp, (IMailSender)sender, new MailOptions { MaxAttempts = 1 })
             .DispatchOnceAsync()), Is.Zero, "nothing sent, nor proved, twice");
         Assert.That(await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.CountAsync(e => e.Action.StartsWith("message."))), Is.EqualTo(queued));
+    }
+
+    [Test]
+    public async Task At_the_planned_publication_every_college_is_told_at_the_same_instant_and_not_a_moment_before()
+    {
+        var process = (await _db.StartAsync()).ProcessId;
+        foreach (var code in ProcessDatabase.Codes)
+        {
+            var meeting = await _db.AddMeetingAsync(code, new DateOnly(2024, 9, 3));
+            await _db.ScheduleAsync(process, code, meeting.Id);
+        }
+        _db.Clock.SetUtcNow(Amsterdam.At(new DateOnly(2024, 9, 3), new TimeOnly(13, 0)));
+        foreach (var code in ProcessDatabase.Codes)
+            await _db.DecideAsync(process, code, new DecisionInput(DecisionOutcome.Adopted, 1));
+        var release = Amsterdam.At(new DateOnly(2024, 9, 12), new TimeOnly(9, 0));
+        await _db.InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(process, ProcessDatabase.Coordinator,
+            new CommandKey(null, "publish", process), null, (p, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().Publish(p, release, ProcessDatabase.Coordinator, now))));
+        Assert.That((await _db.LoadAsync(process)).State, Is.EqualTo("PublicationPlanned"));
+
+        await SweepAtAsync(release.AddSeconds(-1));
+        Assert.That(await RecipientsAsync("publication"), Is.Empty, "embargoed until the planned instant");
+
+        await SweepAtAsync(release);
+        Assert.That((await _db.LoadAsync(process)).State, Is.EqualTo("Published"));
+        Assert.That(await RecipientsAsync("publication"), Is.EqualTo(ProcessDatabase.Codes.Select(c => $"secretary-{c}").Order(StringComparer.Ordinal).ToArray()),
+            "every participating college's secretary, once");
+        var messages = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Outbox.AsNoTracking().Where(m => m.Kind == "publication").ToListAsync());
+        Assert.That(messages.Select(m => m.CreatedAt).Distinct(), Is.EqualTo(new[] { release }), "all at the same instant");
+        Assert.That(messages[0].Subject, Does.StartWith("Vrijgegeven: ‘Doorontwikkeling bestuurlijke samenwerking Drechtsteden’"));
+        Assert.That(messages[0].Body, Does.Contain("Het embargo is vanaf nu opgeheven"));
+        var audit = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking()
+            .Where(e => e.ChainId == process && e.Action == "publication.sent").Select(e => e.MunicipalityCode).ToListAsync());
+        Assert.That(audit, Is.EquivalentTo(ProcessDatabase.Codes), "one entry per college, on the process chain");
+
+        await SweepAtAsync(release.AddMinutes(5));
+        Assert.That(await RecipientsAsync("publication"), Has.Count.EqualTo(7), "told once");
     }
 
     private sealed class ChoosySender(HashSet<string> refused) : IMailSender

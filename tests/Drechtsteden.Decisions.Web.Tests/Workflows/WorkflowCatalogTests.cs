@@ -52,17 +52,16 @@ public sealed class WorkflowCatalogTests
         // Version 2 no longer asks a reason to cancel.
         Edit(d =>
         {
-            d["version"] = 2;
+            d["version"] = d["version"]!.GetValue<int>() + 1;
             d["process"]!["transitions"]![7]!["guards"] = new JsonArray();
         });
         await using var v2 = await ProcessDatabase.CreateAsync(_folder, connectionString);
         var fresh = (await v2.StartAsync()).ProcessId;
 
         var old = await v2.LoadAsync(pinned);
-        Assert.That(old.DefinitionVersion, Is.EqualTo(1));
-        Assert.That((await v2.LoadAsync(fresh)).DefinitionVersion, Is.EqualTo(2));
+        Assert.That((await v2.LoadAsync(fresh)).DefinitionVersion, Is.EqualTo(old.DefinitionVersion + 1));
         var refused = (await Assert.ThrowsAsync<DomainException>(() => CancelWithoutReasonAsync(v2, pinned)))!;
-        Assert.That(refused.Code, Is.EqualTo("reason-required"), "version 1 still runs the old process");
+        Assert.That(refused.Code, Is.EqualTo("reason-required"), "the old version still runs the old process");
         await CancelWithoutReasonAsync(v2, fresh);
         Assert.That((await v2.LoadAsync(fresh)).State, Is.EqualTo("Cancelled"));
     }
@@ -76,7 +75,7 @@ public sealed class WorkflowCatalogTests
         Edit(d => d["name"] = "Stiekem gewijzigd");
 
         var error = (await Assert.ThrowsAsync<StartupException>(() => LoadAsync(db)))!;
-        Assert.That(error.Message, Does.Contain(File).And.Contain("raise \"version\" to 2"));
+        Assert.That(error.Message, Does.Contain(File).And.Contain("raise \"version\" to 3"));
     }
 
     [Test]
