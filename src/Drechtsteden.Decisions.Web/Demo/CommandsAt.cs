@@ -1,4 +1,5 @@
 using Drechtsteden.Decisions.Web.Agenda;
+using Microsoft.EntityFrameworkCore;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Jobs;
@@ -35,15 +36,38 @@ public sealed class CommandsAt
         Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, timers, (TimeProvider)clock);
         Processes = ActivatorUtilities.CreateInstance<ProcessService>(scope, commands, (TimeProvider)clock);
         Export = ActivatorUtilities.CreateInstance<AuditExport>(scope, audit);
+        Jobs = ActivatorUtilities.CreateInstance<TimerJobs>(scope, commands, timers, (TimeProvider)clock);
     }
 
     public SettableClock Clock { get; }
     public DecisionsDbContext Db { get; }
     public AuditTrail Audit { get; }
     public AuditExport Export { get; }
+    public TimerJobs Jobs { get; }
     public ProcessService Processes { get; }
     public ProcessCommands Commands { get; }
     public MeetingCommands Meetings { get; }
 
     public static CommandKey Key(string command, object payload) => new(null, command, payload);
+
+    /// <summary>
+    /// The past's messages of a process went out at <paramref name="sentAt"/>: marked sent and proved on its chain as the
+    /// dispatcher does (rows locked, so a running dispatcher skips them). Returns how many.
+    /// </summary>
+    public Task<int> DeliverAsync(Guid processId, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        Clock.Now = sentAt;
+        return Audit.InTransactionAsync(async () =>
+        {
+            var pending = await Db.Outbox
+                .FromSql($"SELECT * FROM outbox_messages WHERE process_id = {processId} AND status = 'Pending' ORDER BY id FOR UPDATE")
+                .ToListAsync(cancellationToken);
+            foreach (var message in pending)
+            {
+                OutboxDispatcher.Delivered(message, sentAt);
+                await OutboxDispatcher.ProveAsync(Audit, message, cancellationToken);
+            }
+            return pending.Count;
+        }, cancellationToken);
+    }
 }

@@ -88,6 +88,8 @@ public static class DemoProcesses
         }
         at.Clock.Now = Amsterdam.At(new DateOnly(2024, 9, 11), new TimeOnly(9, 0));
         await at.Processes.PublishAsync(id, new PublishRequest(null), people.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken);
+        // The secretaries' publication messages went out that morning (and are in the trail as delivered).
+        await at.DeliverAsync(id, at.Clock.Now.AddSeconds(40), cancellationToken);
     }
 
     /// <summary>

@@ -144,7 +144,8 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
                 db.Municipalities.Add(new Municipality(m.Code, m.Name, m.Day));
                 db.Users.Add(new UserAccount(m.Secretary.UserId, m.Secretary.DisplayName, $"secretaris.{m.Code.ToLowerInvariant()}@generated.invalid", Role.Secretary, m.Code));
                 db.Users.Add(new UserAccount(m.College.UserId, m.College.DisplayName, $"college.{m.Code.ToLowerInvariant()}@generated.invalid", Role.College, m.Code));
-                // Each office has a second person in the role (a deputy secretary, a policy adviser): reminders reach both.
+                // Each office has a second person in the role (a deputy secretary, a policy adviser; a region has a coordinator
+                // and a programme secretary): messages reach both.
                 db.Users.Add(new UserAccount($"gen-deputy-secretary-{m.Code}", $"Loco-secretaris {m.Name}", $"loco.{m.Code.ToLowerInvariant()}@generated.invalid", Role.Secretary, m.Code));
                 db.Users.Add(new UserAccount($"gen-adviser-{m.Code}", $"Bestuursadviseur {m.Name}", $"adviseur.{m.Code.ToLowerInvariant()}@generated.invalid", Role.College, m.Code));
                 var calendar = MeetingCalendar.Weekly(m.Day, new TimeOnly(10, 0), today.AddYears(-1), today.AddYears(1))
@@ -159,6 +160,8 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             {
                 db.Regions.Add(new Region(region.Code, $"Gegenereerde regio {region.Code}", region.Members));
                 db.Users.Add(new UserAccount(region.Coordinator.UserId, region.Coordinator.DisplayName, $"{region.Code}@generated.invalid", Role.Coordinator, regionCode: region.Code));
+                db.Users.Add(new UserAccount($"gen-programme-secretary-{region.Code}", $"Programmasecretaris regio {region.Code}", $"programma.{region.Code}@generated.invalid",
+                    Role.Coordinator, regionCode: region.Code));
                 db.Users.Add(new UserAccount(region.Archivist.UserId, region.Archivist.DisplayName, $"archief.{region.Code}@generated.invalid", Role.Auditor, regionCode: region.Code));
                 await audit.AppendAsync(Actor.SystemActor, new AuditRecord(AuditEntry.SystemChain, "region.added", "region", region.Code, region.Code,
                     After: new JsonObject { ["members"] = region.Members.Length, ["seed"] = options.Seed }, Reason: "generated data", Status: 201), cancellationToken);
@@ -205,26 +208,18 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             var sentAt = clock.Now.AddSeconds(mail.Int(2, 90));
             if (sentAt > now)
                 return; // today's messages are the running app's to send
-            clock.Now = sentAt;
-            await Run(() => at.Audit.InTransactionAsync(async () =>
-            {
-                var pending = await at.Db.Outbox.Where(m => m.ProcessId == id && m.Status == OutboxStatus.Pending).OrderBy(m => m.Id).ToListAsync(cancellationToken);
-                foreach (var message in pending)
-                {
-                    OutboxDispatcher.Delivered(message, sentAt);
-                    await OutboxDispatcher.ProveAsync(at.Audit, message, cancellationToken);
-                }
-                return pending.Count;
-            }, cancellationToken));
+            await Run(() => at.DeliverAsync(id, sentAt, cancellationToken));
         }
 
         // Time moves on, never back: every timer of the process that falls due before the next step fires first, at
         // its own instant, through the same timer command the Hangfire job runs (reminders, escalations, the deadline,
-        // a planned publication), and its messages are delivered.
+        // a planned publication), the sweeper's risk check runs, and the messages are delivered.
         async Task MoveToAsync(DateTimeOffset instant)
         {
             while (id != Guid.Empty)
             {
+                // What the sweeper checks every minute: a college with nothing scheduled and no meeting left is a risk.
+                await at.Jobs.AlertRisksAsync(clock.Now, id);
                 await DeliverAsync();
                 var due = await at.Db.Timers.AsNoTracking()
                     .Where(t => t.ProcessId == id && t.Status == TimerStatus.Scheduled && t.DueAt <= instant)

@@ -41,7 +41,11 @@ public sealed class TimerJobs(ProcessCommands commands, TimerScheduler timers, D
         await AlertRisksAsync(now);
     }
 
-    private async Task AlertRisksAsync(DateTimeOffset now)
+    /// <summary>
+    /// Tells the coordinators, once per item, about every college that still has to schedule an item and has no meeting
+    /// left before the deadline (of one process, or of all).
+    /// </summary>
+    public async Task AlertRisksAsync(DateTimeOffset now, Guid? processId = null)
     {
         if (!catalog.IsLoaded)
             return;
@@ -53,6 +57,7 @@ public sealed class TimerJobs(ProcessCommands commands, TimerScheduler timers, D
                 from item in db.AgendaItems
                 join process in db.Processes on item.ProcessId equals process.Id
                 where process.DefinitionId == definition.DefinitionId && process.DefinitionVersion == definition.Version
+                      && (processId == null || process.Id == processId)
                       && open.Contains(process.State) && process.DeadlineAt > now
                       && schedulable.Contains(item.State) && item.MeetingId == null
                       && !db.Meetings.Any(m => m.MunicipalityCode == item.MunicipalityCode && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < process.DeadlineAt)

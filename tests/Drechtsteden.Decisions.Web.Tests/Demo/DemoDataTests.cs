@@ -2,6 +2,7 @@ using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
+using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Demo;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Drechtsteden.Decisions.Web.Users;
@@ -37,6 +38,10 @@ public sealed class DemoDataTests
             Assert.That(source.Items.Max(i => i.LatestDecision!.DecidedOn), Is.EqualTo(new DateOnly(2024, 9, 10)), "Dordrecht on the deadline day");
             Assert.That(source.Items.Select(i => i.LatestDecision!.RecordedAt).All(t => t.Year == 2024), "history written at the instants it happened");
         });
+        var told = await db.Outbox.AsNoTracking().Where(m => m.ProcessId == source.Id && m.Kind == "publication").ToListAsync();
+        Assert.That(told.Select(m => m.MunicipalityCode), Is.EquivalentTo(source.Items.Select(i => i.MunicipalityCode)), "every secretary was told of the publication");
+        Assert.That(told.Select(m => (m.Status, m.SentAt!.Value.Year)).Distinct(), Is.EqualTo(new[] { (OutboxStatus.Sent, 2024) }), "then, not at today's first start");
+        Assert.That(await db.AuditEntries.CountAsync(e => e.ChainId == source.Id && e.Action == "message.delivered"), Is.EqualTo(told.Count));
 
         var live = processes.Single(p => p.Reference == DemoProcesses.LiveReference);
         var today = Amsterdam.DateOf(DateTimeOffset.UtcNow);
