@@ -38,7 +38,13 @@ public static class Benchmark
         var results = new JsonObject { ["quick"] = quick, ["machine"] = Machine(), ["startedAt"] = DateTimeOffset.UtcNow.ToString("O") };
         var rows = new List<(string Area, string Measure, string Value, string Target, bool? Pass)>();
 
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"drechtsteden-bench-{Guid.NewGuid():N}");
+        // --keep leaves the cluster's folder behind; --data <folder> runs on such a folder again without generating (the
+        // command phase of every run adds its processes to it).
+        var keep = args.Contains("--keep");
+        var reuse = Array.IndexOf(args, "--data") is var d and >= 0 && d + 1 < args.Length ? Path.GetFullPath(args[d + 1]) : null;
+        var reused = reuse is not null && Directory.Exists(Path.Combine(reuse, "pgdata"));
+        var dataDirectory = reuse ?? Path.Combine(Path.GetTempPath(), $"drechtsteden-bench-{Guid.NewGuid():N}");
+        results["reusedData"] = reused;
         await using var cluster = EmbeddedPostgresCluster.Create(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, Durable = true });
         await cluster.StartAsync();
         Console.WriteLine($"PostgreSQL on 127.0.0.1:{cluster.Port} (durable: fsync on), data in {cluster.ClusterDirectory}");
@@ -60,10 +66,17 @@ public static class Benchmark
 
         Console.WriteLine("Migrating and seeding the demo region...");
         await app.RunVerbAsync(TimeSpan.FromMinutes(2), "migrate");
-        Console.WriteLine($"Generating {settings.Processes:N0} processes ({settings.Municipalities} municipalities, {settings.Regions} regions, seed 1)...");
-        var generated = await app.RunVerbAsync(TimeSpan.FromHours(3), "generate", "--municipalities", $"{settings.Municipalities}", "--regions", $"{settings.Regions}",
-            "--processes", $"{settings.Processes}", "--seed", "1");
-        Console.Write(generated.Split('\n').Where(l => l.StartsWith("Done", StringComparison.Ordinal) || l.StartsWith("Reference", StringComparison.Ordinal)).Aggregate("", (a, l) => a + "  " + l + "\n"));
+        if (reused)
+        {
+            Console.WriteLine($"Reusing the data in {dataDirectory} (not generating).");
+        }
+        else
+        {
+            Console.WriteLine($"Generating {settings.Processes:N0} processes ({settings.Municipalities} municipalities, {settings.Regions} regions, seed 1)...");
+            var generated = await app.RunVerbAsync(TimeSpan.FromHours(3), "generate", "--municipalities", $"{settings.Municipalities}", "--regions", $"{settings.Regions}",
+                "--processes", $"{settings.Processes}", "--seed", "1");
+            Console.Write(generated.Split('\n').Where(l => l.StartsWith("Done", StringComparison.Ordinal) || l.StartsWith("Reference", StringComparison.Ordinal)).Aggregate("", (a, l) => a + "  " + l + "\n"));
+        }
 
         // e. Footprint: start to ready on an initialised cluster.
         var ready = await app.StartAsync();
@@ -144,7 +157,10 @@ public static class Benchmark
         await File.WriteAllTextAsync(file, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         await File.WriteAllTextAsync(Path.ChangeExtension(file, ".md"), table.ToString());
         Console.WriteLine($"Written: {file}");
-        try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (keep || reused)
+            Console.WriteLine($"Data kept in {dataDirectory} (run again on it with --data {dataDirectory}).");
+        else
+            try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return 0;
     }
 
