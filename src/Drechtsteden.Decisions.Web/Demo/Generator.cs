@@ -373,7 +373,8 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             }
             else
             {
-                pending = [.. process.Items.Where(i => i.State is "Unscheduled" or "Deferred").Select(i => i.MunicipalityCode)];
+                // In a fixed order (the aggregate's items come from the database in any order): the seed decides the history.
+                pending = [.. process.Items.Where(i => i.State is "Unscheduled" or "Deferred").Select(i => i.MunicipalityCode).Order(StringComparer.Ordinal)];
             }
         }
 
