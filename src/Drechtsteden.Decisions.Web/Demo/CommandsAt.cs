@@ -1,10 +1,10 @@
 using Drechtsteden.Decisions.Web.Agenda;
-using Microsoft.EntityFrameworkCore;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Processes;
+using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Demo;
 

@@ -73,14 +73,14 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender se
 
     /// <summary>
     /// The audit entry of a message that went out (or was given up on), on its process's chain, in the open transaction:
-    /// to whom (user id and role, not the address), which notification, when and after how many attempts.
+    /// to whom (user id, not the address), which notification, when and after how many attempts.
     /// </summary>
     public static Task ProveAsync(AuditTrail audit, OutboxMessage message, CancellationToken cancellationToken)
     {
         var delivered = message.Status == OutboxStatus.Sent;
         var process = message.ProcessId ?? AuditEntry.SystemChain;
         return audit.AppendAsync(Actor.SystemActor, new AuditRecord(process, delivered ? "message.delivered" : "message.failed", "message",
-            message.Id.ToString(CultureInfo.InvariantCulture), Truncated(message.Subject), message.ProcessId, null, message.MunicipalityCode,
+            message.Id.ToString(CultureInfo.InvariantCulture), message.Subject, message.ProcessId, null, message.MunicipalityCode,
             After: new JsonObject
             {
                 ["kind"] = message.Kind,
@@ -91,8 +91,6 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender se
             },
             Reason: delivered ? null : message.LastError, Status: delivered ? 200 : 502), cancellationToken);
     }
-
-    private static string Truncated(string subject) => subject.Length <= 200 ? subject : subject[..200];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

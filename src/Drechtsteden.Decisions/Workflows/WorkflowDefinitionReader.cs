@@ -121,9 +121,6 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
         {
             if (!states.Add(machine.States[i].Name))
                 error($"{path}.states[{i}].name", $"duplicate state '{machine.States[i].Name}'");
-        }
-        for (var i = 0; i < machine.States.Count; i++)
-        {
             for (var n = 0; n < machine.States[i].Notify.Count; n++)
             {
                 var notify = machine.States[i].Notify[n];
