@@ -1,5 +1,4 @@
 using Drechtsteden.Decisions.Web;
-using Drechtsteden.Decisions.Web.Agenda;
 using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Auth;
@@ -20,9 +19,7 @@ try
     builder.Services.AddWorkflows(builder.Configuration);
     builder.Services.AddAuditTrail(builder.Configuration);
     builder.Services.AddDecisionsJobs(builder.Configuration, builder.Configuration.GetConnectionString(DatabaseExtensions.ConnectionName)!);
-    builder.Services.AddScoped<ProcessCommands>();
-    builder.Services.AddScoped<ProcessService>();
-    builder.Services.AddScoped<MeetingCommands>();
+    builder.Services.AddProcesses();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();

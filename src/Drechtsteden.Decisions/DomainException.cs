@@ -2,6 +2,9 @@ namespace Drechtsteden.Decisions;
 
 public enum DomainErrorKind
 {
+    /// <summary>The input does not have the shape a field takes (too long, not an address): 400, naming the field.</summary>
+    BadInput,
+
     /// <summary>The request itself is wrong (a missing text, an impossible date): fix the input.</summary>
     Invalid,
 

@@ -23,6 +23,7 @@ public static class ApiErrors
 
     public static (int Status, string Title) StatusOf(DomainErrorKind kind) => kind switch
     {
+        DomainErrorKind.BadInput => (StatusCodes.Status400BadRequest, "The input does not fit"),
         DomainErrorKind.Invalid => (StatusCodes.Status422UnprocessableEntity, "The request breaks a rule"),
         DomainErrorKind.Forbidden => (StatusCodes.Status403Forbidden, "Not allowed"),
         DomainErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found"),

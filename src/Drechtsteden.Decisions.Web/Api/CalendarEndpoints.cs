@@ -17,8 +17,6 @@ public sealed record MunicipalityDto(string Code, string Name, DayOfWeek UsualMe
 
 public sealed record MeetingDto(Guid Id, string Municipality, DateTimeOffset StartsAt, MeetingStatus Status, string? Note);
 
-public sealed record MeetingRequest(DateTimeOffset? StartsAt, string? Note);
-
 /// <summary>Municipalities, their colleges' meeting calendars, and iCalendar feeds of meetings, scheduled items and deadlines.</summary>
 public static class CalendarEndpoints
 {
@@ -53,33 +51,30 @@ public static class CalendarEndpoints
             .OrderBy(m => m.StartsAt).Select(m => new MeetingDto(m.Id, m.MunicipalityCode, m.StartsAt, m.Status, m.Note)).ToListAsync(cancellationToken));
     }
 
-    private static async Task<Created<MeetingDto>> AddMeetingAsync(string code, MeetingRequest request, HttpContext context, MeetingCommands meetings,
+    private static async Task<Created<MeetingDto>> AddMeetingAsync(string code, MeetingChange request, HttpContext context, MeetingCommands meetings,
         CancellationToken cancellationToken)
     {
-        MeetingCommands.EnsureMayKeepCalendar(ActorOf(context), code);
-        var startsAt = request.StartsAt ?? throw DomainException.Invalid("starts-at-required", "When does the meeting start (startsAt)?", "startsAt");
-        var meeting = await meetings.AddAsync(code, startsAt, request.Note, ActorOf(context), CommandKey.From(context, "add-meeting", new { code, request }), cancellationToken);
+        var meeting = await meetings.AddAsync(code, request, ActorOf(context), CommandKey.From(context, "add-meeting", new { code, request }), cancellationToken);
         return TypedResults.Created($"/api/municipalities/{code}/meetings/{meeting.Id}", new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
     }
 
     /// <summary>Moves a meeting; the agenda items on it, and their reminders, move along (not past their deadline).</summary>
-    private static async Task<Ok<MeetingDto>> MoveMeetingAsync(string code, Guid meetingId, MeetingRequest request, HttpContext context, MeetingCommands meetings,
+    private static async Task<Ok<MeetingDto>> MoveMeetingAsync(string code, Guid meetingId, MeetingChange request, HttpContext context, MeetingCommands meetings,
         DecisionsDbContext db, CancellationToken cancellationToken)
     {
         MeetingCommands.EnsureMayKeepCalendar(ActorOf(context), code);
         await EnsureMeetingOfAsync(db, code, meetingId, cancellationToken);
-        var startsAt = request.StartsAt ?? throw DomainException.Invalid("starts-at-required", "When does the meeting start now (startsAt)?", "startsAt");
-        var meeting = await meetings.MoveAsync(meetingId, startsAt, request.Note, ActorOf(context), cancellationToken);
+        var meeting = await meetings.MoveAsync(meetingId, request, ActorOf(context), cancellationToken);
         return TypedResults.Ok(new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
     }
 
     /// <summary>Cancels a meeting that carries no regional agenda items.</summary>
-    private static async Task<Ok<MeetingDto>> CancelMeetingAsync(string code, Guid meetingId, MeetingRequest request, HttpContext context, MeetingCommands meetings,
+    private static async Task<Ok<MeetingDto>> CancelMeetingAsync(string code, Guid meetingId, MeetingChange request, HttpContext context, MeetingCommands meetings,
         DecisionsDbContext db, CancellationToken cancellationToken)
     {
         MeetingCommands.EnsureMayKeepCalendar(ActorOf(context), code);
         await EnsureMeetingOfAsync(db, code, meetingId, cancellationToken);
-        var meeting = await meetings.CancelAsync(meetingId, request.Note, ActorOf(context), cancellationToken);
+        var meeting = await meetings.CancelAsync(meetingId, request, ActorOf(context), cancellationToken);
         return TypedResults.Ok(new MeetingDto(meeting.Id, meeting.MunicipalityCode, meeting.StartsAt, meeting.Status, meeting.Note));
     }
 

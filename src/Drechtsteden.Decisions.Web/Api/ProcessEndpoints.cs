@@ -1,7 +1,5 @@
 using System.Globalization;
-using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
-using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Auth;
 using Drechtsteden.Decisions.Web.Data;
@@ -11,40 +9,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Api;
-
-public sealed record StartProcessRequest(
-    string? Title, string? Reference, string? ConceptText, string? DocumentUrl, DateOnly? DeadlineDate, DateTimeOffset? DeadlineAt,
-    DateOnly? SynchronizationWindowStart, string[]? Participants, string? Region, string? DefinitionId, Dictionary<string, int[]>? TimerOffsets);
-
-public sealed record ScheduleRequest(Guid? MeetingId);
-
-public sealed record DecisionRequest(DecisionOutcome? Outcome, int? ConceptVersion, DateOnly? DecidedOn, string? Text, string? Reason);
-
-public sealed record ReviseConceptRequest(string? Text, string? DocumentUrl, string? Note);
-
-public sealed record DeadlineRequest(DateOnly? Date, DateTimeOffset? At, string? Reason);
-
-public sealed record PublishRequest(DateTimeOffset? At);
-
-public sealed record CancelRequest(string? Reason);
-
-public sealed record CommandAnswer(Guid ProcessId, string State, uint Version, IReadOnlyList<string> Warnings, bool Replayed);
-
-public sealed record ProcessSummary(Guid Id, string Title, string Reference, string Region, string State, DateTimeOffset Deadline, DateOnly? DeadlineDate,
-    int DaysLeft, int Participants, int Identical, int Decided);
-
-public sealed record ConceptDto(int Number, string Text, string? DocumentUrl, string? Note, DateTimeOffset CreatedAt);
-
-public sealed record MeetingRef(Guid Id, DateTimeOffset StartsAt);
-
-public sealed record DecisionDto(int Sequence, int ConceptVersion, DecisionOutcome Outcome, string? Text, DateOnly DecidedOn, string? Reason, DateTimeOffset RecordedAt);
-
-public sealed record ItemDto(string Municipality, string State, MeetingRef? Meeting, bool Embargoed, DecisionDto? Decision, bool? Identical,
-    IReadOnlyList<DiffSegment>? Diff, bool AtRisk, int DecisionCount);
-
-public sealed record ProcessDto(Guid Id, string Title, string Reference, string Region, string Definition, string State, DateTimeOffset Deadline,
-    DateOnly? DeadlineDate, DateOnly? SynchronizationWindowStart, int DaysLeft, DateTimeOffset? PublicationAt, int ConceptVersion,
-    IReadOnlyList<ConceptDto> Concepts, IReadOnlyList<ItemDto> Items, IReadOnlyList<string> PermittedTriggers, uint Version);
 
 /// <summary>The regional processes: read them, start them, and every command of the workflow.</summary>
 public static class ProcessEndpoints
@@ -73,10 +37,10 @@ public static class ProcessEndpoints
     private static string? RegionOf(HttpContext context) => context.User.FindFirst(DecisionsClaims.Region)?.Value;
 
     /// <summary>By deadline, <paramref name="limit"/> at a time (default 100, at most 500), from <paramref name="offset"/>.</summary>
-    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessService processes, int? offset, int? limit, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessService.DefaultPageSize, cancellationToken));
+    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessQueries processes, int? offset, int? limit, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessQueries.DefaultPageSize, cancellationToken));
 
-    private static async Task<Results<Ok<ProcessDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, HttpContext context, ProcessService processes,
+    private static async Task<Results<Ok<ProcessDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, HttpContext context, ProcessQueries processes,
         CancellationToken cancellationToken)
     {
         var process = await processes.GetAsync(id, ActorOf(context), RegionOf(context), cancellationToken);
@@ -86,37 +50,37 @@ public static class ProcessEndpoints
         return TypedResults.Ok(process);
     }
 
-    private static async Task<Created<CommandAnswer>> StartAsync(StartProcessRequest request, HttpContext context, ProcessService processes,
+    private static async Task<Created<CommandAnswer>> StartAsync(StartProcess request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken)
     {
-        var answer = await processes.StartAsync(request, ActorOf(context), RegionOf(context), CommandKey.From(context, "start", request), cancellationToken);
+        var answer = await pipeline.StartAsync(request, ActorOf(context), RegionOf(context), CommandKey.From(context, StartProcess.Command, request), cancellationToken);
         context.Response.Headers.ETag = ETags.Of(answer.Version);
-        return TypedResults.Created($"/api/processes/{answer.ProcessId}", Answer(answer));
+        return TypedResults.Created($"/api/processes/{answer.ProcessId}", answer);
     }
 
-    private static Task<Ok<CommandAnswer>> ScheduleAsync(Guid id, string code, ScheduleRequest request, HttpContext context, ProcessService processes,
+    private static Task<Ok<CommandAnswer>> ScheduleAsync(Guid id, string code, ScheduleItem request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
-        RunAsync(context, "schedule", new { id, code, request }, (actor, key, version) => processes.ScheduleAsync(id, code, request, actor, key, version, cancellationToken));
+        RunAsync(id, request with { Municipality = code }, context, pipeline, cancellationToken);
 
-    private static Task<Ok<CommandAnswer>> DecideAsync(Guid id, string code, DecisionRequest request, HttpContext context, ProcessService processes,
+    private static Task<Ok<CommandAnswer>> DecideAsync(Guid id, string code, RecordDecision request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
-        RunAsync(context, "decision", new { id, code, request }, (actor, key, version) => processes.DecideAsync(id, code, request, actor, key, version, cancellationToken));
+        RunAsync(id, request with { Municipality = code }, context, pipeline, cancellationToken);
 
-    private static Task<Ok<CommandAnswer>> ReviseAsync(Guid id, ReviseConceptRequest request, HttpContext context, ProcessService processes,
+    private static Task<Ok<CommandAnswer>> ReviseAsync(Guid id, ReviseConcept request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
-        RunAsync(context, "revise", new { id, request }, (actor, key, version) => processes.ReviseAsync(id, request, actor, key, version, cancellationToken));
+        RunAsync(id, request, context, pipeline, cancellationToken);
 
-    private static Task<Ok<CommandAnswer>> ExtendAsync(Guid id, DeadlineRequest request, HttpContext context, ProcessService processes,
+    private static Task<Ok<CommandAnswer>> ExtendAsync(Guid id, ExtendDeadline request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
-        RunAsync(context, "deadline", new { id, request }, (actor, key, version) => processes.ExtendAsync(id, request, actor, key, version, cancellationToken));
+        RunAsync(id, request, context, pipeline, cancellationToken);
 
-    private static Task<Ok<CommandAnswer>> PublishAsync(Guid id, PublishRequest request, HttpContext context, ProcessService processes,
+    private static Task<Ok<CommandAnswer>> PublishAsync(Guid id, Publish request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
-        RunAsync(context, "publish", new { id, request }, (actor, key, version) => processes.PublishAsync(id, request, actor, key, version, cancellationToken));
+        RunAsync(id, request, context, pipeline, cancellationToken);
 
-    private static Task<Ok<CommandAnswer>> CancelAsync(Guid id, CancelRequest request, HttpContext context, ProcessService processes,
+    private static Task<Ok<CommandAnswer>> CancelAsync(Guid id, CancelProcess request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
-        RunAsync(context, "cancel", new { id, request }, (actor, key, version) => processes.CancelAsync(id, request, actor, key, version, cancellationToken));
+        RunAsync(id, request, context, pipeline, cancellationToken);
 
     private static async Task<IResult> AuditAsync(Guid id, HttpContext context, AuditExport export, DecisionsDbContext db, [FromQuery] string? format,
         CancellationToken cancellationToken)
@@ -134,15 +98,14 @@ public static class ProcessEndpoints
         };
     }
 
-    private static async Task<Ok<CommandAnswer>> RunAsync(HttpContext context, string command, object payload,
-        Func<Actor, CommandKey, uint?, Task<CommandResponse>> run)
+    /// <summary>Every process command the same way: the command record as the body, the route's process (and item), If-Match and Idempotency-Key.</summary>
+    private static async Task<Ok<CommandAnswer>> RunAsync(Guid id, ProcessCommand command, HttpContext context, CommandPipeline pipeline, CancellationToken cancellationToken)
     {
-        var answer = await run(ActorOf(context), CommandKey.From(context, command, payload), ETags.IfMatch(context.Request));
+        var key = CommandKey.From(context, command.Command, new { id, command = (object)command, municipality = (command as ItemCommand)?.Municipality });
+        var answer = await pipeline.RunAsync(id, command, ActorOf(context), key, ETags.IfMatch(context.Request), cancellationToken);
         context.Response.Headers.ETag = ETags.Of(answer.Version);
-        return TypedResults.Ok(Answer(answer));
+        return TypedResults.Ok(answer);
     }
-
-    private static CommandAnswer Answer(CommandResponse r) => new(r.ProcessId, r.State, r.Version, r.Warnings, r.Replayed);
 
     private static ProblemDetails NotFoundProblem(Guid id) => new()
     {

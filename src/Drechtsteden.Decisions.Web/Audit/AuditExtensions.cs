@@ -69,7 +69,7 @@ internal sealed class AuditCheckpointService(AuditCheckpoints checkpoints, Audit
                 if (written > 0)
                     logger.LogInformation("Audit checkpoint of {Chains} chain heads written to {Directory}", written, options.CheckpointDirectory);
             }
-            catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e) || e is IOException)
+            catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e) || e is IOException)
             {
                 logger.LogWarning("Audit checkpoint skipped: {Reason}", e.Message);
             }

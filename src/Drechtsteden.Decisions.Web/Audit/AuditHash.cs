@@ -76,11 +76,7 @@ public static class AuditHash
     public static string? CanonicalJson(JsonNode? node) => node is null ? null : Sort(node).ToJsonString(Canonical);
 
     /// <summary>PostgreSQL keeps microseconds; an instant is cut to them before it is stored and hashed.</summary>
-    public static DateTimeOffset ToMicroseconds(DateTimeOffset instant)
-    {
-        var utc = instant.ToUniversalTime();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
-    }
+    public static DateTimeOffset ToMicroseconds(DateTimeOffset instant) => Time.Instants.ToMicroseconds(instant);
 
     private static string FormatInstant(DateTimeOffset instant) =>
         instant.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);

@@ -17,28 +17,30 @@ public static class ProcessAudit
         DeadlineJson(process));
 
     /// <summary>
-    /// One record for the command itself (named after its trigger, with the touched resource before and after),
-    /// then one per state change the engine made on its own (an item reopened, the process synchronized, …).
+    /// One record for the command itself — named by the step the definition says it took, about what it touched (a
+    /// decision, a concept version, the deadline, the item or the process) before and after — then one per state change
+    /// the engine made on its own (an item reopened, the process synchronized, …).
     /// </summary>
-    public static IEnumerable<AuditRecord> RecordsFor(Snapshot? before, DecisionProcess process, CommandResult result, int status)
+    public static IEnumerable<AuditRecord> RecordsFor(Snapshot? before, DecisionProcess process, ProcessOutcome outcome, int status)
     {
         var after = Take(process);
-        for (var i = 0; i < result.Changes.Count; i++)
+        for (var i = 0; i < outcome.Changes.Count; i++)
         {
-            var change = result.Changes[i];
-            var first = i == 0;
+            var change = outcome.Changes[i];
+            var action = i == 0 ? change.Audit ?? $"{(change.Machine == MachineKind.Item ? "item" : "process")}.{change.Trigger.ToLowerInvariant()}" : null;
             if (change.Machine == MachineKind.Item)
             {
                 var item = process.Item(change.Subject!);
                 var itemBefore = before?.Items.GetValueOrDefault(item.MunicipalityCode);
                 var itemAfter = after.Items[item.MunicipalityCode];
-                var (action, resource, resourceId) = first ? ItemCommand(change, item, itemBefore) : ("item.state-changed", "agendaItem", item.Id.ToString());
-                yield return new AuditRecord(process.Id, action, resource, resourceId, $"{process.Reference} – {item.MunicipalityCode}",
-                    process.Id, item.Id, item.MunicipalityCode, itemBefore, itemAfter, first ? result.Reason : $"{change.From} → {change.To} ({change.Trigger})", status);
+                var decided = action is not null && item.Decisions.Count > (itemBefore?["decisions"]?.GetValue<int>() ?? 0);
+                yield return new AuditRecord(process.Id, action ?? "item.state-changed", decided ? "decision" : "agendaItem",
+                    decided ? item.LatestDecision!.Id.ToString() : item.Id.ToString(), $"{process.Reference} – {item.MunicipalityCode}",
+                    process.Id, item.Id, item.MunicipalityCode, itemBefore, itemAfter, action is not null ? outcome.Reason : $"{change.From} → {change.To} ({change.Trigger})", status);
             }
-            else if (first)
+            else if (action is not null)
             {
-                yield return ProcessCommand(change, before, after, process, result.Reason, status);
+                yield return ProcessCommand(action, before, after, process, outcome.Reason, status);
             }
             else
             {
@@ -48,33 +50,28 @@ public static class ProcessAudit
         }
     }
 
-    private static (string Action, string Resource, string ResourceId) ItemCommand(StateChange change, AgendaItem item, JsonObject? before) => change.Trigger switch
+    /// <summary>What a process command touched, read from the data it changed: a new concept version, the deadline, or the process.</summary>
+    private static AuditRecord ProcessCommand(string action, Snapshot? before, Snapshot after, DecisionProcess process, string? reason, int status)
     {
-        "Schedule" when before?["meetingId"] is not null => ("item.rescheduled", "agendaItem", item.Id.ToString()),
-        "Schedule" => ("item.scheduled", "agendaItem", item.Id.ToString()),
-        "Decide" => ("decision.recorded", "decision", item.LatestDecision!.Id.ToString()),
-        "Defer" => ("item.deferred", "decision", item.LatestDecision!.Id.ToString()),
-        _ => ($"item.{change.Trigger.ToLowerInvariant()}", "agendaItem", item.Id.ToString()),
-    };
-
-    private static AuditRecord ProcessCommand(StateChange change, Snapshot? before, Snapshot after, DecisionProcess process, string? reason, int status)
-    {
-        AuditRecord Record(string action, string resource, string resourceId, JsonObject? was, JsonObject now) =>
+        AuditRecord Record(string resource, string resourceId, JsonObject? was, JsonObject now) =>
             new(process.Id, action, resource, resourceId, process.Reference, process.Id, Before: was, After: now, Reason: reason, Status: status);
 
-        return change.Trigger switch
-        {
-            "Start" => Record("process.started", "process", process.Id.ToString(), null, StartedJson(process, after)),
-            "ReviseConcept" => Record("concept.revised", "conceptVersion", process.CurrentConcept.Id.ToString(), before?.Concept, after.Concept),
-            "ExtendDeadline" => Record("deadline.extended", "process", process.Id.ToString(), before?.Deadline, after.Deadline),
-            "Publish" when change.To == "Published" => Record("process.published", "process", process.Id.ToString(), before?.Process, after.Process),
-            "Publish" => Record("publication.planned", "process", process.Id.ToString(), before?.Process, after.Process),
-            "Release" => Record("process.published", "process", process.Id.ToString(), before?.Process, after.Process),
-            "Cancel" => Record("process.cancelled", "process", process.Id.ToString(), before?.Process, after.Process),
-            "DeadlinePassed" => Record("process.escalated", "process", process.Id.ToString(), before?.Process, after.Process),
-            _ => Record($"process.{change.Trigger.ToLowerInvariant()}", "process", process.Id.ToString(), before?.Process, after.Process),
-        };
+        if (before is null)
+            return Record("process", process.Id.ToString(), null, StartedJson(process, after));
+        if (!JsonNode.DeepEquals(before.Concept, after.Concept))
+            return Record("conceptVersion", process.CurrentConcept.Id.ToString(), before.Concept, after.Concept);
+        if (before.Deadline["deadline"]?.GetValue<string>() != after.Deadline["deadline"]?.GetValue<string>())
+            return Record("process", process.Id.ToString(), before.Deadline, after.Deadline);
+        return Record("process", process.Id.ToString(), before.Process, after.Process);
     }
+
+    /// <summary>
+    /// A meeting the item is on moved: the item's meeting time followed it. Recorded on the process's chain by whoever
+    /// moved the meeting, so the process's own history shows why its item's date changed.
+    /// </summary>
+    public static AuditRecord MeetingMoved(DecisionProcess process, AgendaItem item, JsonObject before, string? note) =>
+        new(process.Id, "item.meeting-moved", "agendaItem", item.Id.ToString(), $"{process.Reference} – {item.MunicipalityCode}",
+            process.Id, item.Id, item.MunicipalityCode, before, ItemJson(process, item), note);
 
     private static JsonObject StartedJson(DecisionProcess process, Snapshot after)
     {
@@ -114,7 +111,7 @@ public static class ProcessAudit
         ["note"] = c.Note,
     };
 
-    private static JsonObject ItemJson(DecisionProcess process, AgendaItem item)
+    public static JsonObject ItemJson(DecisionProcess process, AgendaItem item)
     {
         var latest = item.LatestDecision;
         return new JsonObject

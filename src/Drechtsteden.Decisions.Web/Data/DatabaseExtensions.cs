@@ -131,15 +131,28 @@ public static class DatabaseExtensions
             await DatabaseRoles.GrantAppRoleAsync(db, new NpgsqlConnectionStringBuilder(ownerConnectionString).Username,
                 new NpgsqlConnectionStringBuilder(appConnectionString).Username, cancellationToken);
         }
-        catch (Exception e) when (IsDatabaseUnavailable(e))
+        catch (Exception e) when (IsDatabaseError(e))
         {
             var setting = ownerConnectionString == appConnectionString ? ConnectionName : OwnerConnectionName;
             throw new StartupException(DescribeConnectionFailure(ownerConnectionString, e, setting), e);
         }
     }
 
-    /// <summary>True when the exception (or one it wraps, as EF's retry strategy does) says the server cannot be used.</summary>
-    public static bool IsDatabaseUnavailable(Exception e) => FindDatabaseError(e) is not null || e is TimeoutException;
+    /// <summary>
+    /// True when the exception (or one it wraps, as EF does) says the server cannot be used right now: no connection,
+    /// a connection lost, the server shutting down or out of resources, a refused login. An error about the statement
+    /// itself (a value too long, a constraint) is not: it would fail again, and is the request's or the code's.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception e) => FindDatabaseError(e) switch
+    {
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("53", StringComparison.Ordinal)
+            || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState.StartsWith("28", StringComparison.Ordinal) || p.SqlState == PostgresErrorCodes.InvalidCatalogName,
+        NpgsqlException => true,
+        _ => e is TimeoutException,
+    };
+
+    /// <summary>Any error that came from (or on the way to) PostgreSQL, including errors about a statement.</summary>
+    public static bool IsDatabaseError(Exception e) => FindDatabaseError(e) is not null || e is TimeoutException;
 
     private static Exception? FindDatabaseError(Exception? e)
     {

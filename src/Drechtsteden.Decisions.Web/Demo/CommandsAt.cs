@@ -1,3 +1,4 @@
+using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Agenda;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
@@ -17,7 +18,7 @@ public sealed class SettableClock(DateTimeOffset now) : TimeProvider
 }
 
 /// <summary>
-/// The very command services the API and the pages use (process commands with their audit trail, timers and
+/// The very command services the API and the pages use (the command pipeline with its audit trail, timers and
 /// notifications, meeting commands), on one DI scope, but reading <see cref="Clock"/>: history is written through
 /// the same rules, transactions and audit chains as live work, only at the instants it happened.
 /// </summary>
@@ -29,14 +30,13 @@ public sealed class CommandsAt
         Db = scope.GetRequiredService<DecisionsDbContext>();
         var audit = ActivatorUtilities.CreateInstance<AuditTrail>(scope, (TimeProvider)clock);
         Audit = audit;
-        var timers = ActivatorUtilities.CreateInstance<TimerScheduler>(scope, (TimeProvider)clock);
+        var timers = ActivatorUtilities.CreateInstance<TimerStore>(scope, (TimeProvider)clock);
         var notifier = ActivatorUtilities.CreateInstance<Notifier>(scope, audit, (TimeProvider)clock);
-        var commands = ActivatorUtilities.CreateInstance<ProcessCommands>(scope, audit, timers, notifier, (TimeProvider)clock);
-        Commands = commands;
-        Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, timers, (TimeProvider)clock);
-        Processes = ActivatorUtilities.CreateInstance<ProcessService>(scope, commands, (TimeProvider)clock);
+        var pipeline = ActivatorUtilities.CreateInstance<CommandPipeline>(scope, audit, timers, notifier, (TimeProvider)clock);
+        Pipeline = pipeline;
+        Meetings = ActivatorUtilities.CreateInstance<MeetingCommands>(scope, audit, pipeline, (TimeProvider)clock);
         Export = ActivatorUtilities.CreateInstance<AuditExport>(scope, audit);
-        Jobs = ActivatorUtilities.CreateInstance<TimerJobs>(scope, commands, timers, (TimeProvider)clock);
+        Jobs = ActivatorUtilities.CreateInstance<TimerJobs>(scope, pipeline, timers, (TimeProvider)clock);
     }
 
     public SettableClock Clock { get; }
@@ -44,11 +44,14 @@ public sealed class CommandsAt
     public AuditTrail Audit { get; }
     public AuditExport Export { get; }
     public TimerJobs Jobs { get; }
-    public ProcessService Processes { get; }
-    public ProcessCommands Commands { get; }
+    public CommandPipeline Pipeline { get; }
     public MeetingCommands Meetings { get; }
 
     public static CommandKey Key(string command, object payload) => new(null, command, payload);
+
+    /// <summary>A person's command on a process, at the clock's instant.</summary>
+    public Task<CommandAnswer> RunAsync(Guid processId, ProcessCommand command, Actor actor, CommandKey key, CancellationToken cancellationToken) =>
+        Pipeline.RunAsync(processId, command, actor, key, null, cancellationToken);
 
     /// <summary>
     /// The past's messages of a process went out at <paramref name="sentAt"/>: marked sent and proved on its chain as the

@@ -2,7 +2,6 @@ using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
-using Drechtsteden.Decisions.Web.Api;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Demo;
@@ -60,9 +59,9 @@ public static class DemoProcesses
         await using var scope = services.CreateAsyncScope();
         var at = new CommandsAt(scope.ServiceProvider, new SettableClock(Amsterdam.At(new DateOnly(2024, 6, 10), new TimeOnly(9, 0))));
         var codes = municipalities.Select(m => m.Code).ToArray();
-        var start = new StartProcessRequest("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", SourceReference, SourceConcept, null,
+        var start = new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", SourceReference, SourceConcept, null,
             new DateOnly(2024, 9, 10), null, null, codes, region, null, null);
-        var id = (await at.Processes.StartAsync(start, people.Coordinator, region, CommandsAt.Key("start", start), cancellationToken)).ProcessId;
+        var id = (await at.Pipeline.StartAsync(start, people.Coordinator, region, CommandsAt.Key("start", start), cancellationToken)).ProcessId;
 
         // Before the recess for most, after it for two, on the deadline day for Dordrecht.
         var meetingWeek = municipalities.ToDictionary(m => m.Code, m => m.Code switch
@@ -76,18 +75,18 @@ public static class DemoProcesses
             at.Clock.Now = Amsterdam.At(new DateOnly(2024, 6, 11), new TimeOnly(9, 0));
             var date = OnOrAfter(meetingWeek[m.Code], m.UsualMeetingDay);
             var meeting = await MeetingOnAsync(at, m.Code, date, people.Secretary(m.Code), cancellationToken);
-            var schedule = new ScheduleRequest(meeting.Id);
-            await at.Processes.ScheduleAsync(id, m.Code, schedule, people.Secretary(m.Code), CommandsAt.Key("schedule", new { id, m.Code }), null, cancellationToken);
+            var schedule = new ScheduleItem(meeting.Id);
+            await at.RunAsync(id, schedule with { Municipality = m.Code }, people.Secretary(m.Code), CommandsAt.Key("schedule", new { id, m.Code }), cancellationToken);
         }
         foreach (var m in municipalities.OrderBy(m => OnOrAfter(meetingWeek[m.Code], m.UsualMeetingDay)))
         {
             var date = OnOrAfter(meetingWeek[m.Code], m.UsualMeetingDay);
             at.Clock.Now = Amsterdam.At(date, new TimeOnly(13, 30));
-            var decision = new DecisionRequest(DecisionOutcome.Adopted, 1, date, null, null);
-            await at.Processes.DecideAsync(id, m.Code, decision, people.College(m.Code), CommandsAt.Key("decision", new { id, m.Code }), null, cancellationToken);
+            var decision = new RecordDecision(DecisionOutcome.Adopted, 1, date, null, null);
+            await at.RunAsync(id, decision with { Municipality = m.Code }, people.College(m.Code), CommandsAt.Key("decision", new { id, m.Code }), cancellationToken);
         }
         at.Clock.Now = Amsterdam.At(new DateOnly(2024, 9, 11), new TimeOnly(9, 0));
-        await at.Processes.PublishAsync(id, new PublishRequest(null), people.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken);
+        await at.RunAsync(id, new Publish(null), people.Coordinator, CommandsAt.Key("publish", id), cancellationToken);
         // The secretaries' publication messages went out that morning (and are in the trail as delivered).
         await at.DeliverAsync(id, at.Clock.Now.AddSeconds(40), cancellationToken);
     }
@@ -104,9 +103,9 @@ public static class DemoProcesses
         var today = Amsterdam.DateOf(now);
         var at = new CommandsAt(scope.ServiceProvider, new SettableClock(Amsterdam.At(today.AddDays(-14), new TimeOnly(9, 0))));
         var codes = municipalities.Select(m => m.Code).ToArray();
-        var start = new StartProcessRequest("Regionale uitvoeringsagenda Omgevingswet", LiveReference, LiveConcept, null,
+        var start = new StartProcess("Regionale uitvoeringsagenda Omgevingswet", LiveReference, LiveConcept, null,
             today.AddDays(35), null, null, codes, region, null, null);
-        var id = (await at.Processes.StartAsync(start, people.Coordinator, region, CommandsAt.Key("start", start), cancellationToken)).ProcessId;
+        var id = (await at.Pipeline.StartAsync(start, people.Coordinator, region, CommandsAt.Key("start", start), cancellationToken)).ProcessId;
 
         string[] metLastWeek = ["GM0505", "GM0590", "GM0642"];
         // Their last usual meeting day before today (one to seven days ago).
@@ -124,7 +123,7 @@ public static class DemoProcesses
                     .OrderBy(x => x.StartsAt).FirstOrDefaultAsync(cancellationToken)
                     ?? await MeetingOnAsync(at, m.Code, OnOrAfter(today.AddDays(7), m.UsualMeetingDay), people.Secretary(m.Code), cancellationToken);
             }
-            await at.Processes.ScheduleAsync(id, m.Code, new ScheduleRequest(meeting.Id), people.Secretary(m.Code), CommandsAt.Key("schedule", new { id, m.Code }), null, cancellationToken);
+            await at.RunAsync(id, new ScheduleItem(meeting.Id) { Municipality = m.Code }, people.Secretary(m.Code), CommandsAt.Key("schedule", new { id, m.Code }), cancellationToken);
         }
 
         foreach (var code in metLastWeek.OrderBy(c => LastMeeting(municipalities.First(m => m.Code == c))))
@@ -133,12 +132,12 @@ public static class DemoProcesses
             at.Clock.Now = Amsterdam.At(decided, new TimeOnly(14, 0));
             var decision = code switch
             {
-                "GM0505" => new DecisionRequest(DecisionOutcome.Adopted, 1, decided, null, null),
-                "GM0590" => new DecisionRequest(DecisionOutcome.AdoptedWithAmendments, 1, decided,
+                "GM0505" => new RecordDecision(DecisionOutcome.Adopted, 1, decided, null, null),
+                "GM0590" => new RecordDecision(DecisionOutcome.AdoptedWithAmendments, 1, decided,
                     LiveConcept.Replace("vast te stellen.", "vast te stellen, met een jaarlijkse voortgangsrapportage aan de raad.", StringComparison.Ordinal), null),
-                _ => new DecisionRequest(DecisionOutcome.Deferred, 1, decided, null, "Het college wil eerst de financiële paragraaf met de raadscommissie bespreken."),
+                _ => new RecordDecision(DecisionOutcome.Deferred, 1, decided, null, "Het college wil eerst de financiële paragraaf met de raadscommissie bespreken."),
             };
-            await at.Processes.DecideAsync(id, code, decision, people.College(code), CommandsAt.Key("decision", new { id, code }), null, cancellationToken);
+            await at.RunAsync(id, decision with { Municipality = code }, people.College(code), CommandsAt.Key("decision", new { id, code }), cancellationToken);
         }
     }
 
@@ -148,7 +147,7 @@ public static class DemoProcesses
         var from = Amsterdam.StartOfDay(date);
         var until = Amsterdam.StartOfDay(date.AddDays(1));
         return await at.Db.Meetings.AsNoTracking().FirstOrDefaultAsync(m => m.MunicipalityCode == code && m.Status == MeetingStatus.Planned && m.StartsAt >= from && m.StartsAt < until, cancellationToken)
-            ?? await at.Meetings.AddAsync(code, Amsterdam.At(date, new TimeOnly(10, 0)), null, secretary, CommandsAt.Key("add-meeting", new { code, date }), cancellationToken);
+            ?? await at.Meetings.AddAsync(code, new MeetingChange(Amsterdam.At(date, new TimeOnly(10, 0))), secretary, CommandsAt.Key("add-meeting", new { code, date }), cancellationToken);
     }
 
     public static DateOnly OnOrAfter(DateOnly date, DayOfWeek day) => date.AddDays(((int)day - (int)date.DayOfWeek + 7) % 7);

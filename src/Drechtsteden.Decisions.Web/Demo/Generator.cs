@@ -6,11 +6,11 @@ using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Users;
-using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Notifications;
+using Drechtsteden.Decisions.Workflows;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Demo;
@@ -198,6 +198,7 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
 
         await using var scope = services.CreateAsyncScope();
         var at = new CommandsAt(scope.ServiceProvider, clock);
+        var workflow = scope.ServiceProvider.GetRequiredService<DecisionWorkflow>();
         var id = Guid.Empty;
 
         // The mail went out seconds to minutes after it was queued; the dispatcher's proof goes on the chain then.
@@ -228,15 +229,15 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
                 if (due is null)
                     break;
                 clock.Now = due.DueAt > clock.Now ? due.DueAt : clock.Now;
-                await Run(() => at.Commands.FireTimerAsync(due.Id, due.DueAt, "generator", cancellationToken));
+                await Run(() => at.Pipeline.FireTimerAsync(due.Id, due.DueAt, "generator", cancellationToken));
             }
             clock.Now = instant > clock.Now ? instant : clock.Now;
         }
 
         var concept = $"Het college besluit in te stemmen met {faker.Lorem.Sentence(8).TrimEnd('.').ToLowerInvariant()} en {faker.Lorem.Sentence(6).TrimEnd('.').ToLowerInvariant()}.";
-        var start = new StartProcessRequest($"{faker.Commerce.Department()}: {faker.Company.CatchPhrase()}", $"{startDay.Year}-{index:0000000}", concept, null,
+        var start = new StartProcess($"{faker.Commerce.Department()}: {faker.Company.CatchPhrase()}", $"{startDay.Year}-{index:0000000}", concept, null,
             deadline, null, null, region.Members, region.Code, null, null);
-        id = (await Run(() => at.Processes.StartAsync(start, region.Coordinator, region.Code, CommandsAt.Key("start", start), cancellationToken))).ProcessId;
+        id = (await Run(() => at.Pipeline.StartAsync(start, region.Coordinator, region.Code, CommandsAt.Key("start", start), cancellationToken))).ProcessId;
 
         var amended = new List<string>();
         var pending = region.Members.ToList();
@@ -272,16 +273,16 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
                     if (meetings.Count == 0 || scheduleAt > now || (running && meetings[0].StartsAt > now && holdBack))
                         continue; // not scheduled (yet)
                     var r = round;
-                    steps.Add(new Step(scheduleAt, n, () => Run(() => at.Processes.ScheduleAsync(id, code, new ScheduleRequest(meetings[0].Id), m.Secretary,
-                        CommandsAt.Key("schedule", new { id, code, r }), null, cancellationToken))));
+                    steps.Add(new Step(scheduleAt, n, () => Run(() => at.RunAsync(id, new ScheduleItem(meetings[0].Id) { Municipality = code }, m.Secretary,
+                        CommandsAt.Key("schedule", new { id, code, r }), cancellationToken))));
                     var meeting = meetings[0];
                     // The agenda is full or the portfolio holder is away: the item moves to the next meeting.
                     var moveAt = Amsterdam.At(Amsterdam.DateOf(meeting.StartsAt).AddDays(-4), new TimeOnly(11, 0));
                     if (move && meetings.Count == 2 && moveAt > scheduleAt && moveAt <= now)
                     {
                         var later = meetings[1];
-                        steps.Add(new Step(moveAt, n, () => Run(() => at.Processes.ScheduleAsync(id, code, new ScheduleRequest(later.Id), m.Secretary,
-                            CommandsAt.Key("reschedule", new { id, code, r }), null, cancellationToken))));
+                        steps.Add(new Step(moveAt, n, () => Run(() => at.RunAsync(id, new ScheduleItem(later.Id) { Municipality = code }, m.Secretary,
+                            CommandsAt.Key("reschedule", new { id, code, r }), cancellationToken))));
                         meeting = later;
                     }
                     // The decision is recorded on the meeting day or, once the decision list is settled, some days later
@@ -292,14 +293,14 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
                         continue; // the meeting or its decision list is still to come
                     var request = roll switch
                     {
-                        < 0.08 => new DecisionRequest(DecisionOutcome.Deferred, version, meetingDay, null, reason),
-                        < 0.16 => new DecisionRequest(DecisionOutcome.AdoptedWithAmendments, version, meetingDay, text.TrimEnd('.') + ", " + words, null),
-                        < 0.18 => new DecisionRequest(DecisionOutcome.Rejected, version, meetingDay, null, reason),
-                        _ => new DecisionRequest(DecisionOutcome.Adopted, version, meetingDay, null, null),
+                        < 0.08 => new RecordDecision(DecisionOutcome.Deferred, version, meetingDay, null, reason),
+                        < 0.16 => new RecordDecision(DecisionOutcome.AdoptedWithAmendments, version, meetingDay, text.TrimEnd('.') + ", " + words, null),
+                        < 0.18 => new RecordDecision(DecisionOutcome.Rejected, version, meetingDay, null, reason),
+                        _ => new RecordDecision(DecisionOutcome.Adopted, version, meetingDay, null, null),
                     };
                     steps.Add(new Step(decisionAt, n, async () =>
                     {
-                        await Run(() => at.Processes.DecideAsync(id, code, request, m.College, CommandsAt.Key("decision", new { id, code, r }), null, cancellationToken));
+                        await Run(() => at.RunAsync(id, request with { Municipality = code }, m.College, CommandsAt.Key("decision", new { id, code, r }), cancellationToken));
                         if (request.Outcome == DecisionOutcome.AdoptedWithAmendments)
                             amended.Add(request.Text!);
                         if (request.Outcome is DecisionOutcome.Deferred)
@@ -318,21 +319,21 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
                     text = amended[^1];
                     amended.Clear();
                     version++;
-                    await Run(() => at.Processes.ReviseAsync(id, new ReviseConceptRequest(text, null, "Wijziging overgenomen"), region.Coordinator,
-                        CommandsAt.Key("revise", new { id, version }), null, cancellationToken));
+                    await Run(() => at.RunAsync(id, new ReviseConcept(text, null, "Wijziging overgenomen"), region.Coordinator,
+                        CommandsAt.Key("revise", new { id, version }), cancellationToken));
                     next = [.. region.Members];
                 }
                 pending = next;
             }
 
             var process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
-            if (process.State == "Synchronized")
+            if (workflow.PermittedCommands(process, null, region.Coordinator, clock.Now).Contains(WorkflowCommands.Publish))
             {
                 await MoveToAsync(clock.Now.AddDays(1) < now ? clock.Now.AddDays(1) : clock.Now);
                 // Published at once, or at a planned instant (the councils' information letters go out together).
                 var planned = Amsterdam.At(Amsterdam.DateOf(clock.Now).AddDays(faker.Random.Int(2, 9)), new TimeOnly(9, 0));
                 var publishAt = faker.Random.Bool(0.35f) && planned <= now ? planned : (DateTimeOffset?)null;
-                await Run(() => at.Processes.PublishAsync(id, new PublishRequest(publishAt), region.Coordinator, CommandsAt.Key("publish", id), null, cancellationToken));
+                await Run(() => at.RunAsync(id, new Publish(publishAt), region.Coordinator, CommandsAt.Key("publish", id), cancellationToken));
                 if (publishAt is { } release && faker.Random.Bool(0.15f))
                 {
                     // The archivist exports the closed trail for the record.
@@ -347,34 +348,35 @@ public sealed class Generator(IServiceProvider services, TimeProvider realClock)
             var cancel = faker.Random.Bool(0.08f);
             var weeks = faker.Random.Int(3, 8);
             var compromise = $"{text.TrimEnd('.')}, {faker.Lorem.Sentence(4).TrimEnd('.').ToLowerInvariant()}.";
-            if (escalated > now || extensions >= 2 || process.State is "Published" or "Cancelled")
+            if (escalated > now || extensions >= 2 || workflow.DefinitionOf(process).Process.IsFinal(process.State))
                 break;
             await MoveToAsync(escalated);
             if (cancel)
             {
-                await Run(() => at.Processes.CancelAsync(id, new CancelRequest("Niet alle colleges konden tijdig besluiten; het voorstel wordt heroverwogen."),
-                    region.Coordinator, CommandsAt.Key("cancel", id), null, cancellationToken));
+                await Run(() => at.RunAsync(id, new CancelProcess("Niet alle colleges konden tijdig besluiten; het voorstel wordt heroverwogen."),
+                    region.Coordinator, CommandsAt.Key("cancel", id), cancellationToken));
                 break;
             }
             deadline = Amsterdam.DateOf(clock.Now).AddDays(7 * weeks);
-            await Run(() => at.Processes.ExtendAsync(id, new DeadlineRequest(deadline, null, "Niet alle colleges hebben tijdig gelijkluidend besloten."),
-                region.Coordinator, CommandsAt.Key("extend", new { id, extensions }), null, cancellationToken));
+            await Run(() => at.RunAsync(id, new ExtendDeadline(deadline, null, "Niet alle colleges hebben tijdig gelijkluidend besloten."),
+                region.Coordinator, CommandsAt.Key("extend", new { id, extensions }), cancellationToken));
             process = await at.Db.ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == id, cancellationToken);
-            if (process.Items.Any(i => i.State == "Decided" && !process.IsIdentical(i)))
+            if (process.Items.Any(process.IsDiverged))
             {
                 // A college rejected or amended: a compromise text, on which everyone decides again.
                 text = amended.Count > 0 ? amended[^1] : compromise;
                 amended.Clear();
                 version++;
                 await MoveToAsync(clock.Now.AddHours(3));
-                await Run(() => at.Processes.ReviseAsync(id, new ReviseConceptRequest(text, null, "Compromistekst na escalatie"), region.Coordinator,
-                    CommandsAt.Key("revise", new { id, version }), null, cancellationToken));
+                await Run(() => at.RunAsync(id, new ReviseConcept(text, null, "Compromistekst na escalatie"), region.Coordinator,
+                    CommandsAt.Key("revise", new { id, version }), cancellationToken));
                 pending = [.. region.Members];
             }
             else
             {
                 // In a fixed order (the aggregate's items come from the database in any order): the seed decides the history.
-                pending = [.. process.Items.Where(i => i.State is "Unscheduled" or "Deferred").Select(i => i.MunicipalityCode).Order(StringComparer.Ordinal)];
+                var schedulable = ProcessRisks.SchedulableStates(workflow.DefinitionOf(process));
+                pending = [.. process.Items.Where(i => i.MeetingId is null && schedulable.Contains(i.State)).Select(i => i.MunicipalityCode).Order(StringComparer.Ordinal)];
             }
         }
 

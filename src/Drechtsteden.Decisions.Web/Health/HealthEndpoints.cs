@@ -47,7 +47,7 @@ internal sealed class DatabaseHealthCheck(DecisionsDbContext db) : IHealthCheck
                 : HealthCheckResult.Unhealthy(
                     $"PostgreSQL answers, but {pending.Count} migration(s) are not applied ({string.Join(", ", pending)}); run the 'migrate' verb.");
         }
-        catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e))
+        catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e))
         {
             return HealthCheckResult.Unhealthy(DatabaseExtensions.DescribeConnectionFailure(db.Database.GetConnectionString(), e));
         }

@@ -51,7 +51,7 @@ public static class JobsExtensions
             });
             services.AddHostedService<RecurringJobsRegistration>();
         }
-        services.AddScoped<TimerScheduler>();
+        services.AddScoped<TimerStore>();
         services.AddScoped<TimerJobs>();
 
         var mail = configuration.GetSection(MailOptions.Section).Get<MailOptions>() ?? new MailOptions();
@@ -103,7 +103,7 @@ internal sealed class RecurringJobsRegistration(IRecurringJobManager recurring, 
             recurring.AddOrUpdate<TimerJobs>(TimerJobs.SweeperJobId, sweeper => sweeper.SweepAsync(), Cron.Minutely());
             jobs.Enqueue<TimerJobs>(sweeper => sweeper.SweepAsync());
         }
-        catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e))
+        catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e))
         {
             logger.LogWarning("The timer sweeper is not registered yet, the database is not available: {Reason}", e.Message);
         }

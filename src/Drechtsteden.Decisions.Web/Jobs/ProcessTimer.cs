@@ -1,18 +1,13 @@
+using Drechtsteden.Decisions.Processes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Drechtsteden.Decisions.Web.Jobs;
 
-public enum TimerStatus
-{
-    Scheduled,
-    Fired,
-    Cancelled,
-}
-
 /// <summary>
-/// A durable timer: one instance of a definition timer for a process (and item), with its due instant and the
-/// Hangfire job that should wake it. The database is the truth; Hangfire only wakes things up.
+/// A durable timer: one instance of a definition timer for a process (and item), at one due instant, and the Hangfire
+/// job that should wake it. The rows follow the process's state (<see cref="TimerReconciliation"/>): a moved instant
+/// is a new row, a fired or cancelled row stays as history. The database is the truth; Hangfire only wakes things up.
 /// </summary>
 public sealed class ProcessTimer
 {
@@ -25,12 +20,12 @@ public sealed class ProcessTimer
     /// <summary>The timer's id in the workflow definition.</summary>
     public required string TimerId { get; init; }
 
-    /// <summary>Identifies the instance across re-planning: timer, municipality, offset.</summary>
+    /// <summary>Names the instance (timer, municipality, offset); with <see cref="DueAt"/> it identifies it.</summary>
     public required string InstanceKey { get; init; }
 
     public int OffsetDays { get; init; }
 
-    public DateTimeOffset DueAt { get; set; }
+    public DateTimeOffset DueAt { get; init; }
 
     public TimerStatus Status { get; set; }
 
@@ -39,6 +34,16 @@ public sealed class ProcessTimer
     public DateTimeOffset? FiredAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Failed attempts to fire it; after <see cref="TimerStore.MaxAttempts"/> it is parked.</summary>
+    public int Attempts { get; set; }
+
+    public string? LastError { get; set; }
+
+    /// <summary>After a failed attempt: not before this instant again (exponential backoff).</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public StoredTimer Stored => new(Id, InstanceKey, DueAt, Status);
 }
 
 /// <summary>The proof that a timer fired: its primary key makes a second firing impossible.</summary>
@@ -66,10 +71,14 @@ internal sealed class ProcessTimerConfiguration : IEntityTypeConfiguration<Proce
         builder.Property(t => t.InstanceKey).HasMaxLength(200);
         builder.Property(t => t.Status).HasMaxLength(20);
         builder.Property(t => t.HangfireJobId).HasMaxLength(100);
-        builder.HasIndex(t => new { t.ProcessId, t.InstanceKey }).IsUnique();
+        builder.Property(t => t.LastError).HasMaxLength(TimerStore.MaxErrorLength);
+        builder.Ignore(t => t.Stored);
+        // At most one scheduled instance per key: a new instant replaces it, history keeps the rest.
+        builder.HasIndex(t => new { t.ProcessId, t.InstanceKey }).IsUnique().HasFilter("status = 'Scheduled'");
         // The sweeper's question: which scheduled timers are due?
         builder.HasIndex(t => t.DueAt).HasFilter("status = 'Scheduled'");
-        builder.HasOne<Decisions.Processes.DecisionProcess>().WithMany().HasForeignKey(t => t.ProcessId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(t => t.Status).HasFilter("status = 'Parked'");
+        builder.HasOne<DecisionProcess>().WithMany().HasForeignKey(t => t.ProcessId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

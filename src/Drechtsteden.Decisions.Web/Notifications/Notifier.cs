@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Audit;
@@ -8,11 +10,16 @@ namespace Drechtsteden.Decisions.Web.Notifications;
 
 /// <summary>
 /// Queues a notification for everyone in the recipient role who has to act — the secretary or college of the item's
-/// municipality, the coordinators of the process's region — in the caller's transaction, with one audit entry.
+/// municipality, the coordinators (or administrators) of the process's region — in the caller's transaction, with one
+/// audit entry.
 /// </summary>
 public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, NotificationComposer composer, TimeProvider clock)
 {
-    public async Task<int> NotifyAsync(DecisionProcess process, AgendaItem? item, string notification, Role recipientRole, string dedupePrefix, CancellationToken cancellationToken)
+    public Task<int> NotifyAsync(DecisionProcess process, Notice notice, CancellationToken cancellationToken) =>
+        NotifyAsync(process, notice.Municipality is { } code ? process.Item(code) : null, notice.Notification, notice.Recipient, notice.Source, cancellationToken);
+
+    public async Task<int> NotifyAsync(DecisionProcess process, AgendaItem? item, string notification, Role recipientRole, string source, CancellationToken cancellationToken,
+        string? detail = null)
     {
         var query = db.Users.AsNoTracking().Where(u => u.Active && u.Role == recipientRole);
         query = recipientRole is Role.Secretary or Role.College
@@ -22,14 +29,12 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
         var municipalityName = item is null ? null
             : await db.Municipalities.AsNoTracking().Where(m => m.Code == item.MunicipalityCode).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        string? kind = null;
         foreach (var user in recipients)
         {
-            var message = composer.Compose(notification, process, item, municipalityName, user);
-            kind = message.Kind;
+            var message = composer.Compose(notification, process, item, municipalityName, user, detail);
             db.Outbox.Add(new OutboxMessage
             {
-                DedupeKey = $"{dedupePrefix}:{user.Id}",
+                DedupeKey = DedupeKey($"{source}:{user.Id}"),
                 Kind = message.Kind,
                 RecipientUserId = user.Id,
                 RecipientName = user.DisplayName,
@@ -44,11 +49,12 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
                 NextAttemptAt = now,
             });
         }
-        var action = (kind ?? KindOf(notification)) switch
+        var action = NotificationComposer.KindOf(notification) switch
         {
-            "escalation" => "escalation.sent",
-            "risk" => "risk.alerted",
-            "publication" => "publication.sent",
+            NotificationComposer.Escalation => "escalation.sent",
+            NotificationComposer.Risk => "risk.alerted",
+            NotificationComposer.Publication => "publication.sent",
+            NotificationComposer.Alert => "alert.sent",
             _ => "reminder.sent",
         };
         await audit.AppendAsync(Actor.SystemActor, new AuditRecord(process.Id, action, item is null ? "process" : "agendaItem",
@@ -64,11 +70,7 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
         return recipients.Count;
     }
 
-    private static string KindOf(string notification) => notification switch
-    {
-        "deadline-escalation" => "escalation",
-        "no-meeting-left" => "risk",
-        "publication-released" => "publication",
-        _ => "reminder",
-    };
+    /// <summary>The key as it fits its column: readable when short, its SHA-256 when a long user id or state name would not fit.</summary>
+    private static string DedupeKey(string key) =>
+        key.Length <= OutboxMessage.MaxDedupeKeyLength ? key : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

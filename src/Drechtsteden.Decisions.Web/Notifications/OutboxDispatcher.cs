@@ -7,60 +7,95 @@ using Microsoft.EntityFrameworkCore;
 namespace Drechtsteden.Decisions.Web.Notifications;
 
 /// <summary>
-/// Sends what the outbox holds. Each batch is claimed with FOR UPDATE SKIP LOCKED, so several instances share the
-/// work and never send one message twice; a failure is retried with exponential backoff. A message the mail server
-/// accepted, or one given up on, is proved in its process's audit chain (<c>message.delivered</c>,
-/// <c>message.failed</c>) in the transaction that marks it so: "reminder sent" means queued, this means it went out.
+/// Sends what the outbox holds, one message per transaction: it is claimed with FOR UPDATE SKIP LOCKED (several
+/// instances share the work and never send one message twice), handed to the mail server, marked and proved in its
+/// process's audit chain (<c>message.delivered</c>) in that transaction. A message that fails — to send, or to be
+/// recorded — is retried with exponential backoff, on its own: it never holds up the others. After the last attempt
+/// it is parked (<c>message.failed</c>) and the administrators are told; it stays visible on the Storingen page.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender sender, MailOptions options, TimeProvider clock, ILogger<OutboxDispatcher> logger)
     : BackgroundService
 {
     private const int BatchSize = 20;
 
-    /// <summary>Sends one batch of due messages; returns how many were sent.</summary>
+    /// <summary>Sends up to one batch of due messages, each in its own transaction; returns how many were sent.</summary>
     public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var sent = 0;
+        for (var n = 0; n < BatchSize; n++)
+        {
+            var (found, delivered) = await DispatchOneAsync(cancellationToken);
+            if (!found)
+                break;
+            if (delivered)
+                sent++;
+        }
+        return sent;
+    }
+
+    private async Task<(bool Found, bool Delivered)> DispatchOneAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
+        long? claimed = null;
+        Exception failure;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = clock.GetUtcNow();
+            var message = await db.Outbox
+                .FromSql($"SELECT * FROM outbox_messages WHERE status = 'Pending' AND next_attempt_at <= {now} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
+                .FirstOrDefaultAsync(cancellationToken);
+            if (message is null)
+                return (false, false);
+            claimed = message.Id;
+            await sender.SendAsync(message, cancellationToken);
+            Delivered(message, clock.GetUtcNow());
+            await ProveAsync(ActivatorUtilities.CreateInstance<AuditTrail>(scope.ServiceProvider, clock), message, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            Telemetry.NotificationsSent.Add(1, new KeyValuePair<string, object?>("kind", message.Kind));
+            return (true, true);
+        }
+        catch (Exception e) when (claimed is not null && e is not OperationCanceledException && !DatabaseExtensions.IsDatabaseUnavailable(e))
+        {
+            failure = e;
+        }
+        await FailedAsync(claimed!.Value, failure, cancellationToken);
+        return (true, false);
+    }
+
+    /// <summary>
+    /// An attempt failed (the attempt's transaction was rolled back): counted, with the error and a growing pause; after
+    /// the last attempt the message is parked, proved as failed, and the administrators are told.
+    /// </summary>
+    private async Task FailedAsync(long messageId, Exception error, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
         var audit = ActivatorUtilities.CreateInstance<AuditTrail>(scope.ServiceProvider, clock);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var batch = await db.Outbox
-            .FromSql($"SELECT * FROM outbox_messages WHERE status = 'Pending' AND next_attempt_at <= {now} ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
-            .ToListAsync(cancellationToken);
-        var sent = 0;
-        var settled = new List<OutboxMessage>();
-        foreach (var message in batch)
+        await audit.InTransactionAsync(async () =>
         {
-            try
-            {
-                await sender.SendAsync(message, cancellationToken);
-                Delivered(message, clock.GetUtcNow());
-                settled.Add(message);
-                sent++;
-                Telemetry.NotificationsSent.Add(1, new KeyValuePair<string, object?>("kind", message.Kind));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                message.Attempts++;
-                message.LastError = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
-                var backoff = TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, message.Attempts - 1)));
-                message.NextAttemptAt = clock.GetUtcNow() + backoff;
-                if (message.Attempts >= options.MaxAttempts)
-                {
-                    message.Status = OutboxStatus.Failed;
-                    settled.Add(message);
-                }
-                logger.LogWarning("Message {Id} to {Recipient} not sent (attempt {Attempt}): {Reason}", message.Id, message.RecipientEmail, message.Attempts, e.Message);
-            }
-        }
-        // The process rows are locked (their chains ordered) only now, after the mail server was slow or not, and in
-        // one order, so two dispatchers never wait for each other in a circle.
-        foreach (var message in settled.OrderBy(m => m.ProcessId ?? AuditEntry.SystemChain).ThenBy(m => m.Id))
+            var message = await db.Outbox.FirstAsync(m => m.Id == messageId, cancellationToken);
+            if (message.Status != OutboxStatus.Pending)
+                return;
+            message.Attempts++;
+            message.LastError = error.Message.Length > 2000 ? error.Message[..2000] : error.Message;
+            message.NextAttemptAt = clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, message.Attempts - 1)));
+            logger.LogWarning("Message {Id} to {Recipient} not sent (attempt {Attempt}): {Reason}", message.Id, message.RecipientEmail, message.Attempts, error.Message);
+            if (message.Attempts < options.MaxAttempts)
+                return;
+            message.Status = OutboxStatus.Failed;
             await ProveAsync(audit, message, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return sent;
+            // An alert that cannot be delivered is not alerted about again: that would never end.
+            if (message.Kind != NotificationComposer.Alert && message.ProcessId is { } processId
+                && await db.ProcessAggregates.AsNoTracking().FirstOrDefaultAsync(p => p.Id == processId, cancellationToken) is { } process)
+            {
+                var notifier = ActivatorUtilities.CreateInstance<Notifier>(scope.ServiceProvider, audit, clock);
+                await notifier.NotifyAsync(process, null, NotificationComposer.MessageParked, Role.Admin, $"parked:message:{message.Id}", cancellationToken,
+                    $"Aan {message.RecipientName}, onderwerp ‘{message.Subject}’, {message.Attempts} pogingen; laatste fout: {message.LastError}");
+            }
+        }, cancellationToken);
     }
 
     /// <summary>The mail server accepted the message at <paramref name="at"/>.</summary>
@@ -104,9 +139,9 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender se
                     // a full batch: there may be more waiting
                 }
             }
-            catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e))
+            catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e))
             {
-                logger.LogWarning("Outbox not dispatched, the database is not available: {Reason}", e.Message);
+                logger.LogWarning("Outbox not dispatched, the database is not available (or not migrated): {Reason}", e.Message);
             }
         }
     }

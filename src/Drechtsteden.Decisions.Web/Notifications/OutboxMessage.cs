@@ -16,11 +16,15 @@ public enum OutboxStatus
 /// </summary>
 public sealed class OutboxMessage
 {
+    public const int MaxDedupeKeyLength = 300;
+
+    public const int MaxSubjectLength = 300;
+
     public long Id { get; init; }
 
     public required string DedupeKey { get; init; }
 
-    /// <summary>reminder, escalation, risk or publication.</summary>
+    /// <summary>reminder, escalation, risk, publication or alert (to administrators).</summary>
     public required string Kind { get; init; }
 
     public required string RecipientUserId { get; init; }
@@ -62,12 +66,12 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => m.DedupeKey).IsUnique();
         builder.HasIndex(m => m.NextAttemptAt).HasFilter("status = 'Pending'");
         builder.HasIndex(m => new { m.RecipientUserId, m.CreatedAt });
-        builder.Property(m => m.DedupeKey).HasMaxLength(300);
+        builder.Property(m => m.DedupeKey).HasMaxLength(OutboxMessage.MaxDedupeKeyLength);
         builder.Property(m => m.Kind).HasMaxLength(30);
         builder.Property(m => m.RecipientUserId).HasMaxLength(200);
         builder.Property(m => m.RecipientName).HasMaxLength(200);
         builder.Property(m => m.RecipientEmail).HasMaxLength(320);
-        builder.Property(m => m.Subject).HasMaxLength(300);
+        builder.Property(m => m.Subject).HasMaxLength(OutboxMessage.MaxSubjectLength);
         builder.Property(m => m.Link).HasMaxLength(2000);
         builder.Property(m => m.MunicipalityCode).HasMaxLength(6);
         builder.Property(m => m.Status).HasMaxLength(20);

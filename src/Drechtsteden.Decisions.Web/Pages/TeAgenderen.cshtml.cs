@@ -1,23 +1,34 @@
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
-using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Web.Workflows;
+using Drechtsteden.Decisions.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Pages;
 
-/// <summary>The secretary's work list: the own college's agenda items, each with the college's coming meetings before the deadline to choose from.</summary>
-public sealed class TeAgenderenModel(ProcessService processes, DecisionsDbContext db) : AppPageModel
+/// <summary>
+/// The secretary's work list: the own college's agenda items it may schedule now (from the engine), each with the
+/// college's coming meetings before the deadline to choose from; those already on a meeting may be moved.
+/// </summary>
+public sealed class TeAgenderenModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow, WorkflowCatalog catalog, DecisionsDbContext db)
+    : AppPageModel
 {
-    public sealed record Row(DecisionProcess Process, AgendaItem Item, IReadOnlyList<Meeting> Choices);
+    public sealed record Row(DecisionProcess Process, AgendaItem Item, IReadOnlyList<Meeting> Choices)
+    {
+        /// <summary>The college deferred the item: it must be scheduled again.</summary>
+        public bool Deferred => Item.MeetingId is null && Item.LatestDecision?.Outcome == DecisionOutcome.Deferred;
+    }
 
     public IReadOnlyList<Row> ToSchedule { get; private set; } = [];
     public IReadOnlyList<Row> Scheduled { get; private set; } = [];
     public string MunicipalityName { get; private set; } = "";
 
     [BindProperty] public Guid? Vergadering { get; set; }
+
+    protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string> { ["meetingId"] = nameof(Vergadering) };
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -30,8 +41,8 @@ public sealed class TeAgenderenModel(ProcessService processes, DecisionsDbContex
     public async Task<IActionResult> OnPostAsync(Guid proces, CancellationToken cancellationToken)
     {
         var code = Actor.MunicipalityCode ?? "";
-        var request = new ScheduleRequest(Vergadering);
-        return await CommandAsync(() => processes.ScheduleAsync(proces, code, request, Actor, Key("schedule", new { id = proces, code, request }), null, cancellationToken),
+        var request = new ScheduleItem(Vergadering) { Municipality = code };
+        return await CommandAsync(() => pipeline.RunAsync(proces, request, Actor, Key(request.Command, new { id = proces, code, request }), null, cancellationToken),
             "Het agendapunt is geagendeerd.", () => Redirect("/te-agenderen"),
             async () => { await LoadAsync(cancellationToken); return Page(); });
     }
@@ -40,18 +51,19 @@ public sealed class TeAgenderenModel(ProcessService processes, DecisionsDbContex
     {
         var code = Actor.MunicipalityCode!;
         MunicipalityName = await db.Municipalities.Where(m => m.Code == code).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken) ?? code;
+        var closed = catalog.All.SelectMany(d => d.Process.States.Where(s => s.Final).Select(s => s.Name)).Distinct().ToList();
         var open = await db.ProcessAggregates.AsNoTracking()
-            .Where(p => p.State != "Published" && p.State != "Cancelled" && p.Items.Any(i => i.MunicipalityCode == code))
+            .Where(p => !closed.Contains(p.State) && p.Items.Any(i => i.MunicipalityCode == code))
             .OrderBy(p => p.DeadlineAt).Take(200).ToListAsync(cancellationToken);
         var toSchedule = new List<Row>();
         var scheduled = new List<Row>();
         foreach (var process in open)
         {
             var item = process.Item(code);
-            if (item.State is "Unscheduled" or "Deferred")
-                toSchedule.Add(new Row(process, item, await processes.SchedulableMeetingsAsync(process, code, cancellationToken)));
-            else if (item.State == "Scheduled")
-                scheduled.Add(new Row(process, item, await processes.SchedulableMeetingsAsync(process, code, cancellationToken)));
+            if (!workflow.PermittedCommands(process, code, Actor, processes.Now).Contains(WorkflowCommands.Schedule))
+                continue;
+            var row = new Row(process, item, await processes.SchedulableMeetingsAsync(process, code, cancellationToken));
+            (item.MeetingId is null ? toSchedule : scheduled).Add(row);
         }
         ToSchedule = toSchedule;
         Scheduled = scheduled;

@@ -107,9 +107,17 @@ public static class UiText
         ["process-not-found"] = "Dat proces bestaat niet, of u mag het niet zien.",
         ["region-not-found"] = "Er is geen regio ingesteld.",
         ["idempotency-key-reused"] = "Dit formulier is al eens verstuurd met andere gegevens. Laad de pagina opnieuw.",
+        ["meeting-started"] = "Die vergadering is al begonnen; die kan niet meer worden verplaatst of geannuleerd.",
+        ["command-not-supported"] = "Deze stap bestaat niet in het werkproces van dit proces.",
+        ["input-invalid"] = "Deze invoer is niet geldig.",
+        [Input.CommandInput.TooLong] = "De invoer is te lang.",
     };
 
-    public static string Error(DomainException e) => Errors.TryGetValue(e.Code, out var text) ? text : e.Message;
+    public static string Error(DomainException e) => e switch
+    {
+        { Code: Input.CommandInput.TooLong } when e.Data["limit"] is int limit => $"De invoer is te lang: ten hoogste {limit.ToString("N0", Dutch)} tekens.",
+        _ => Errors.TryGetValue(e.Code, out var text) ? text : e.Message,
+    };
 
     /// <summary>The Dutch texts the pages know, for the test that every domain code has one.</summary>
     public static IReadOnlyCollection<string> KnownErrorCodes => Errors.Keys;

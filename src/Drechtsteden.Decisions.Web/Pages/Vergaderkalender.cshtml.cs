@@ -21,6 +21,11 @@ public sealed class VergaderkalenderModel(MeetingCommands meetings, DecisionsDbC
     [BindProperty] public TimeOnly? Tijd { get; set; }
     [BindProperty] public string? Notitie { get; set; }
 
+    protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
+    {
+        ["startsAt"] = nameof(Datum), ["note"] = nameof(Notitie),
+    };
+
     public async Task<IActionResult> OnGetAsync(bool alles, CancellationToken cancellationToken)
     {
         if (Actor.Role != Role.Secretary || Actor.MunicipalityCode is null)
@@ -30,16 +35,16 @@ public sealed class VergaderkalenderModel(MeetingCommands meetings, DecisionsDbC
     }
 
     public Task<IActionResult> OnPostAddAsync(CancellationToken cancellationToken) =>
-        CommandAsync(() => meetings.AddAsync(Actor.MunicipalityCode ?? "", StartsAt(), Notitie, Actor,
+        CommandAsync(() => meetings.AddAsync(Actor.MunicipalityCode ?? "", new MeetingChange(StartsAt(), Notitie), Actor,
                 Key("add-meeting", new { code = Actor.MunicipalityCode, Datum, Tijd, Notitie }), cancellationToken),
             $"De vergadering van {(Datum is { } d ? UiText.Date(d) : "")} is toegevoegd.", () => Redirect("/vergaderkalender"), ReloadAsync(cancellationToken));
 
     public Task<IActionResult> OnPostMoveAsync(Guid vergadering, CancellationToken cancellationToken) =>
-        CommandAsync(() => meetings.MoveAsync(vergadering, StartsAt(), Notitie, Actor, cancellationToken),
+        CommandAsync(() => meetings.MoveAsync(vergadering, new MeetingChange(StartsAt(), Notitie), Actor, cancellationToken),
             "De vergadering is verplaatst; de agendapunten erop verhuizen mee.", () => Redirect("/vergaderkalender"), ReloadAsync(cancellationToken));
 
     public Task<IActionResult> OnPostCancelAsync(Guid vergadering, CancellationToken cancellationToken) =>
-        CommandAsync(() => meetings.CancelAsync(vergadering, Notitie, Actor, cancellationToken),
+        CommandAsync(() => meetings.CancelAsync(vergadering, new MeetingChange(null, Notitie), Actor, cancellationToken),
             "De vergadering is geannuleerd.", () => Redirect("/vergaderkalender"), ReloadAsync(cancellationToken));
 
     private Func<Task<IActionResult>> ReloadAsync(CancellationToken cancellationToken) => async () =>
@@ -63,7 +68,7 @@ public sealed class VergaderkalenderModel(MeetingCommands meetings, DecisionsDbC
         var list = await db.Meetings.AsNoTracking().Where(m => m.MunicipalityCode == code && m.StartsAt >= now.AddDays(-1) && m.StartsAt < until)
             .OrderBy(m => m.StartsAt).ToListAsync(cancellationToken);
         var ids = list.Select(m => m.Id).ToList();
-        var counts = await db.AgendaItems.AsNoTracking().Where(i => i.MeetingId != null && ids.Contains(i.MeetingId.Value) && i.State == "Scheduled")
+        var counts = await db.AgendaItems.AsNoTracking().Where(i => i.MeetingId != null && ids.Contains(i.MeetingId.Value))
             .GroupBy(i => i.MeetingId!.Value).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
         Meetings = list.Select(m => new Row(m, counts.GetValueOrDefault(m.Id))).ToList();
         var year = Amsterdam.DateOf(now).Year;

@@ -147,9 +147,9 @@ internal sealed class WorkflowCatalogStartup(WorkflowCatalog catalog, IServiceSc
         {
             await catalog.LoadAsync(scope.ServiceProvider.GetRequiredService<DecisionsDbContext>(), scope.ServiceProvider.GetRequiredService<AuditTrail>(), clock, cancellationToken);
         }
-        catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e) && e is not StartupException)
+        catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e) && e is not StartupException)
         {
-            // Readiness reports the database; the first command loads the definitions once it is back.
+            // Readiness reports the database (or its missing migrations); the first command loads the definitions once it is back.
             logger.LogWarning("Workflow definitions not loaded yet, the database is not ready: {Reason}", e.Message);
         }
     }

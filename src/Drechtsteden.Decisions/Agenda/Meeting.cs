@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Drechtsteden.Decisions.Input;
 using Drechtsteden.Decisions.Time;
 
 namespace Drechtsteden.Decisions.Agenda;
@@ -7,6 +9,9 @@ public enum MeetingStatus
     Planned,
     Cancelled,
 }
+
+/// <summary>A secretary adds, moves or cancels a meeting: when it starts (not for a cancellation), and a note.</summary>
+public sealed record MeetingChange(DateTimeOffset? StartsAt, [property: StringLength(Limits.MeetingNote)] string? Note = null);
 
 /// <summary>A meeting of a college of B&amp;W (collegevergadering) in its calendar.</summary>
 public sealed class Meeting
@@ -40,16 +45,29 @@ public sealed class Meeting
 
     public bool IsCancelled => Status == MeetingStatus.Cancelled;
 
-    public void MoveTo(DateTimeOffset startsAt)
+    public void MoveTo(DateTimeOffset startsAt, DateTimeOffset now)
     {
         if (IsCancelled)
             throw DomainException.Conflict("meeting-cancelled", "A cancelled meeting cannot be moved.");
+        EnsureNotStarted(now);
+        if (startsAt <= now)
+            throw DomainException.Invalid("meeting-in-past", "A meeting cannot be moved into the past.", "startsAt");
         StartsAt = startsAt.ToUniversalTime();
     }
 
-    public void Cancel(string? note)
+    public void Cancel(string? note, DateTimeOffset now)
     {
+        if (IsCancelled)
+            throw DomainException.Conflict("meeting-cancelled", "This meeting has already been cancelled.");
+        EnsureNotStarted(now);
         Status = MeetingStatus.Cancelled;
         Note = note ?? Note;
+    }
+
+    /// <summary>A meeting that has begun is history: what was decided there refers to it.</summary>
+    private void EnsureNotStarted(DateTimeOffset now)
+    {
+        if (StartsAt <= now)
+            throw DomainException.Conflict("meeting-started", $"The meeting of {Date:yyyy-MM-dd} has already begun; it can no longer be moved or cancelled.");
     }
 }

@@ -54,7 +54,7 @@ public sealed class AgendaItem
     }
 
     /// <summary>The calendar moved the meeting this item is on.</summary>
-    public void FollowMeeting(Meeting meeting)
+    internal void FollowMeeting(Meeting meeting)
     {
         if (MeetingId == meeting.Id)
             MeetingStartsAt = meeting.StartsAt;

@@ -1,3 +1,4 @@
+using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Time;
 
 namespace Drechtsteden.Decisions.Processes;
@@ -117,6 +118,25 @@ public sealed class DecisionProcess
             : null;
 
     internal void SetState(string state) => State = state;
+
+    /// <summary>
+    /// The calendar moved a meeting: the agenda items on it follow (not past the deadline). Returns the items that
+    /// moved; the process changes (its revision) only when one did.
+    /// </summary>
+    public IReadOnlyList<AgendaItem> FollowMeeting(Meeting meeting, DateTimeOffset now)
+    {
+        var moved = _items.Where(i => i.MeetingId == meeting.Id).ToList();
+        if (moved.Count > 0 && meeting.StartsAt >= DeadlineAt)
+        {
+            throw DomainException.Conflict("meeting-after-deadline",
+                $"The agenda item of {moved[0].MunicipalityCode} in '{Title}' is on this meeting and its deadline is {Deadline}; reschedule it before moving the meeting past it.");
+        }
+        foreach (var item in moved)
+            item.FollowMeeting(meeting);
+        if (moved.Count > 0)
+            Touch(now);
+        return moved;
+    }
 
     internal void Touch(DateTimeOffset now)
     {

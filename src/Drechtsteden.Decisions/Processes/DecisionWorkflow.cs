@@ -1,4 +1,5 @@
 using Drechtsteden.Decisions.Agenda;
+using Drechtsteden.Decisions.Input;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Workflows;
@@ -13,45 +14,45 @@ public interface IWorkflowDefinitions
     WorkflowDefinition Latest(string definitionId);
 }
 
-/// <summary>What a coordinator gives to start a process.</summary>
-public sealed record StartProcess(
-    string Title,
-    string Reference,
-    string ConceptText,
-    Deadline Deadline,
-    IReadOnlyList<string> Participants,
-    DateOnly? SynchronizationWindowStart = null,
-    string? DocumentUrl = null,
-    string? DefinitionId = null,
-    IReadOnlyDictionary<string, int[]>? TimerOffsets = null);
-
-/// <summary>What a command did: the state changes (for audit and timers), warnings for the user, and the reason given.</summary>
-public sealed record CommandResult(IReadOnlyList<StateChange> Changes, IReadOnlyList<string> Warnings, string? Reason = null);
+/// <summary>A message the workflow asks to send: a notification template, to a role, for the process or one item.</summary>
+/// <param name="Source">What caused it (a state entered at an instant, a timer): with the recipient, it makes the message's dedupe key.</param>
+public sealed record Notice(string Notification, Role Recipient, string? Municipality, string Source);
 
 /// <summary>
-/// The commands of a regional decision process. Each fires one trigger of the process's pinned workflow definition
-/// and then lets the engine settle: automatic item transitions, then the process's completion rule and automatic
-/// transitions. The caller persists the aggregate in one transaction.
+/// What a command did to the process, for the pipeline to persist: the state changes (each with its audit name), the
+/// warnings for the user, the reason given, and the messages to send. The timers are not in it: they follow from the
+/// process's new state (<see cref="TimerPlan"/>).
+/// </summary>
+public sealed record ProcessOutcome(IReadOnlyList<StateChange> Changes, IReadOnlyList<string> Warnings, string? Reason, IReadOnlyList<Notice> Notices);
+
+/// <summary>
+/// The commands of a regional decision process. Each fires the trigger its definition maps the command to and then
+/// lets the engine settle: automatic item transitions, then the process's completion rule and automatic transitions.
+/// Who may act is the definition's to say (roles on each transition, the OwnMunicipality guard), checked by the engine
+/// and nowhere else. The caller persists the aggregate and the outcome in one transaction.
 /// </summary>
 public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowEngine<ProcessContext> engine)
 {
     public const string DefaultDefinitionId = "synchronized-college-decision";
-    public const int MaxTitleLength = 300;
-    public const int MaxReferenceLength = 50;
-    public const int MaxTextLength = 100_000;
 
     public WorkflowEngine<ProcessContext> Engine { get; } = engine;
 
     public WorkflowDefinition DefinitionOf(DecisionProcess process) => definitions.Find(process.DefinitionId, process.DefinitionVersion);
 
-    public (DecisionProcess Process, CommandResult Result) Start(StartProcess command, Region region, Actor actor, DateTimeOffset now)
+    /// <summary>True once the process is in a state in which its decisions are public.</summary>
+    public bool IsEmbargoLifted(DecisionProcess process) => DefinitionOf(process).IsEmbargoLifted(process.State);
+
+    /// <summary>The timers the process must have now (a function of its state; see <see cref="TimerPlan"/>).</summary>
+    public IReadOnlyList<TimerInstance> DesiredTimers(DecisionProcess process) => TimerPlan.For(DefinitionOf(process), process);
+
+    public (DecisionProcess Process, ProcessOutcome Outcome) Start(StartProcess command, Region region, Actor actor, DateTimeOffset now)
     {
-        if (actor.Role != Role.Coordinator)
-            throw DomainException.Forbidden("role-not-allowed", $"The role {actor.Role} may not start a process.");
-        Validate(command, region, now);
+        CommandInput.Validate(command);
         var definition = definitions.Latest(command.DefinitionId ?? DefaultDefinitionId);
-        var process = new DecisionProcess(Guid.CreateVersion7(now), definition.DefinitionId, definition.Version, region.Code, command.Title.Trim(),
-            command.Reference.Trim(), command.Deadline, command.SynchronizationWindowStart, definition.Process.InitialState, now, actor.UserId);
+        WorkflowPermissions.EnsureRoleMayStart(definition, actor.Role);
+        var deadline = Validate(command, region, now);
+        var process = new DecisionProcess(Guid.CreateVersion7(now), definition.DefinitionId, definition.Version, region.Code, command.Title!.Trim(),
+            command.Reference!.Trim(), deadline, command.SynchronizationWindowStart, definition.Process.InitialState, now, actor.UserId);
         process.AddConcept(TextComparison.Normalize(command.ConceptText), NullIfBlank(command.DocumentUrl), null, now, actor.UserId);
         if (command.TimerOffsets is { Count: > 0 } offsets)
         {
@@ -64,139 +65,169 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
             }
             process.SetTimerOffsets(offsets);
         }
-        foreach (var code in command.Participants.Distinct(StringComparer.Ordinal))
+        foreach (var code in command.Participants!.Distinct(StringComparer.Ordinal))
             process.AddItem(new AgendaItem(process.Id, code, definition.Item.InitialState));
-        var changes = new List<StateChange> { new(MachineKind.Process, null, "Start", "", process.State) };
-        changes.AddRange(Settle(definition, new ProcessContext(process, actor, now)));
-        return (process, new CommandResult(changes, []));
+        var context = new ProcessContext(process, actor, now);
+        var changes = new List<StateChange> { new(MachineKind.Process, null, StartProcess.Command, "", process.State, "process.started") };
+        changes.AddRange(Settle(definition, context));
+        return (process, Outcome(definition, context, changes));
     }
-
-    public CommandResult Schedule(DecisionProcess process, string municipalityCode, Meeting? meeting, Actor actor, DateTimeOffset now) =>
-        FireOnItem(process, municipalityCode, "Schedule", actor, now, item => new ProcessContext(process, actor, now) { Item = item, Meeting = meeting });
-
-    public CommandResult RecordDecision(DecisionProcess process, string municipalityCode, DecisionInput decision, Actor actor, DateTimeOffset now) =>
-        FireOnItem(process, municipalityCode, decision.Outcome == DecisionOutcome.Deferred ? "Defer" : "Decide", actor, now,
-            item => new ProcessContext(process, actor, now) { Item = item, Decision = decision });
-
-    public CommandResult ReviseConcept(DecisionProcess process, string text, string? documentUrl, string? note, Actor actor, DateTimeOffset now)
-    {
-        if (text?.Length > MaxTextLength)
-            throw DomainException.Invalid("text-too-long", $"The concept text may be at most {MaxTextLength} characters.", "text");
-        return FireOnProcess(process, "ReviseConcept", new ProcessContext(process, actor, now) { ConceptText = text, DocumentUrl = NullIfBlank(documentUrl), Reason = note });
-    }
-
-    public CommandResult ExtendDeadline(DecisionProcess process, Deadline deadline, string? reason, Actor actor, DateTimeOffset now) =>
-        FireOnProcess(process, "ExtendDeadline", new ProcessContext(process, actor, now) { NewDeadline = deadline, Reason = reason });
-
-    public CommandResult Publish(DecisionProcess process, DateTimeOffset? at, Actor actor, DateTimeOffset now) =>
-        FireOnProcess(process, "Publish", new ProcessContext(process, actor, now) { PublicationAt = at });
-
-    public CommandResult Cancel(DecisionProcess process, string? reason, Actor actor, DateTimeOffset now) =>
-        FireOnProcess(process, "Cancel", new ProcessContext(process, actor, now) { Reason = reason });
 
     /// <summary>
-    /// Who may ask, before what is asked is looked at: the actor's role must be allowed to fire the trigger in the
-    /// process's definition, and a secretary or college acts only for its own municipality.
+    /// Runs a person's command on the process. <paramref name="meeting"/> is the meeting a schedule command names,
+    /// read (and share-locked) by the caller; null when it names none or one that does not exist.
     /// </summary>
-    public void Authorize(DecisionProcess process, string trigger, Actor actor, string? municipalityCode = null)
+    public ProcessOutcome Execute(DecisionProcess process, ProcessCommand command, Actor actor, DateTimeOffset now, Meeting? meeting = null)
     {
-        WorkflowPermissions.EnsureRoleMayFire(DefinitionOf(process), municipalityCode is null ? MachineKind.Process : MachineKind.Item, trigger, actor.Role);
-        if (municipalityCode is null)
-            return;
-        process.Item(municipalityCode);
-        if (actor.Role is Role.Secretary or Role.College && !actor.ActsFor(municipalityCode))
-            throw DomainException.Forbidden("other-municipality", $"You act for {actor.MunicipalityCode ?? "no municipality"}, not for {municipalityCode}.");
+        CommandInput.Validate(command);
+        var definition = DefinitionOf(process);
+        var trigger = definition.TriggerFor(command.Command);
+        if (command is ItemCommand itemCommand)
+        {
+            if (definition.Process.IsFinal(process.State))
+                throw DomainException.Conflict("process-closed", $"The process is {process.State}; its agenda items can no longer change.");
+            var item = process.Item(itemCommand.Municipality);
+            var context = new ProcessContext(process, actor, now)
+            {
+                Item = item,
+                Meeting = meeting,
+                MeetingId = (command as ScheduleItem)?.MeetingId,
+                Decision = command as RecordDecision,
+                Reason = (command as RecordDecision)?.Reason,
+            };
+            return FireOnItem(definition, context, item, trigger);
+        }
+        return FireOnProcess(definition, trigger, command switch
+        {
+            ReviseConcept c => new ProcessContext(process, actor, now) { ConceptText = c.Text, DocumentUrl = NullIfBlank(c.DocumentUrl), Reason = c.Note },
+            ExtendDeadline c => new ProcessContext(process, actor, now) { NewDeadline = DeadlineOf(c.Date, c.At), Reason = c.Reason },
+            Publish c => new ProcessContext(process, actor, now) { PublicationAt = c.At },
+            CancelProcess c => new ProcessContext(process, actor, now) { Reason = c.Reason },
+            _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
+        });
     }
 
-    /// <summary>A timer of the definition fires its trigger, as the system.</summary>
-    public CommandResult FireTimerTrigger(DecisionProcess process, string? municipalityCode, string trigger, DateTimeOffset now) =>
-        municipalityCode is null
-            ? FireOnProcess(process, trigger, new ProcessContext(process, Actor.SystemActor, now))
-            : FireOnItem(process, municipalityCode, trigger, Actor.SystemActor, now, item => new ProcessContext(process, Actor.SystemActor, now) { Item = item });
+    /// <summary>
+    /// A due timer of the definition fires: its trigger as the system (when it has one), and its message. A trigger
+    /// that no longer applies throws: the timer should have been cancelled when the state moved on.
+    /// </summary>
+    public ProcessOutcome FireTimer(DecisionProcess process, string timerId, string? municipalityCode, DateTimeOffset now, string source)
+    {
+        var definition = DefinitionOf(process);
+        var timer = definition.Timers.FirstOrDefault(t => t.Id == timerId)
+            ?? throw DomainException.NotFound("timer-unknown", $"The workflow has no timer '{timerId}'.");
+        var item = municipalityCode is null ? null : process.Item(municipalityCode);
+        var context = new ProcessContext(process, Actor.SystemActor, now) { Item = item };
+        ProcessOutcome outcome = timer.Trigger is not { } trigger ? new([], [], null, [])
+            : item is null ? FireOnProcess(definition, trigger, context) : FireOnItem(definition, context, item, trigger);
+        if (timer.Notification is { } notification && timer.Recipient is { } recipient)
+            outcome = outcome with { Notices = [.. outcome.Notices, new Notice(notification, recipient, municipalityCode, source)] };
+        return outcome;
+    }
 
-    /// <summary>The triggers the actor could fire on the process or on one item right now: what the UI offers.</summary>
-    public IReadOnlyList<string> PermittedTriggers(DecisionProcess process, string? municipalityCode, Actor actor, DateTimeOffset now)
+    /// <summary>The commands the actor could give on the process (or on one item) right now: what the UI offers.</summary>
+    public IReadOnlyList<string> PermittedCommands(DecisionProcess process, string? municipalityCode, Actor actor, DateTimeOffset now)
     {
         var definition = DefinitionOf(process);
         if (municipalityCode is null)
-            return Engine.PermittedTriggers(definition, MachineKind.Process, process.State, actor.Role, new ProcessContext(process, actor, now));
-        var item = process.Item(municipalityCode);
-        return Engine.PermittedTriggers(definition, MachineKind.Item, item.State, actor.Role, new ProcessContext(process, actor, now) { Item = item });
-    }
-
-    private CommandResult FireOnItem(DecisionProcess process, string municipalityCode, string trigger, Actor actor, DateTimeOffset now, Func<AgendaItem, ProcessContext> context)
-    {
-        var definition = DefinitionOf(process);
+            return Commands(definition, MachineKind.Process, Engine.PermittedTriggers(definition, MachineKind.Process, ProcessState(process), new ProcessContext(process, actor, now)));
         if (definition.Process.IsFinal(process.State))
-            throw DomainException.Conflict("process-closed", $"The process is {process.State}; its agenda items can no longer change.");
+            return [];
         var item = process.Item(municipalityCode);
-        var ctx = context(item);
-        var changes = new List<StateChange>
-        {
-            Engine.Fire(definition, MachineKind.Item, ItemState(item), trigger, actor.Role, ctx, item.MunicipalityCode),
-        };
-        changes.AddRange(Settle(definition, ctx));
-        process.Touch(now);
-        return new CommandResult(changes, ctx.Warnings, ctx.Decision?.Reason ?? ctx.Reason);
+        return Commands(definition, MachineKind.Item, Engine.PermittedTriggers(definition, MachineKind.Item, ItemState(item), new ProcessContext(process, actor, now) { Item = item }));
     }
 
-    private CommandResult FireOnProcess(DecisionProcess process, string trigger, ProcessContext ctx)
+    private static List<string> Commands(WorkflowDefinition definition, MachineKind kind, IEnumerable<string> triggers) =>
+        [.. triggers.Select(t => definition.CommandFor(kind, t)).OfType<string>().Distinct(StringComparer.Ordinal)];
+
+    private ProcessOutcome FireOnItem(WorkflowDefinition definition, ProcessContext context, AgendaItem item, string trigger)
     {
-        var definition = DefinitionOf(process);
-        var changes = new List<StateChange>
-        {
-            Engine.Fire(definition, MachineKind.Process, ProcessState(process), trigger, ctx.Actor.Role, ctx),
-        };
-        changes.AddRange(Settle(definition, ctx));
-        process.Touch(ctx.Now);
-        return new CommandResult(changes, ctx.Warnings, ctx.Reason);
+        var changes = new List<StateChange> { Engine.Fire(definition, MachineKind.Item, ItemState(item), trigger, context, item.MunicipalityCode) };
+        changes.AddRange(Settle(definition, context));
+        context.Process.Touch(context.Now);
+        return Outcome(definition, context, changes);
     }
 
-    private List<StateChange> Settle(WorkflowDefinition definition, ProcessContext ctx)
+    private ProcessOutcome FireOnProcess(WorkflowDefinition definition, string trigger, ProcessContext context)
+    {
+        var changes = new List<StateChange> { Engine.Fire(definition, MachineKind.Process, ProcessState(context.Process), trigger, context) };
+        changes.AddRange(Settle(definition, context));
+        context.Process.Touch(context.Now);
+        return Outcome(definition, context, changes);
+    }
+
+    private List<StateChange> Settle(WorkflowDefinition definition, ProcessContext context)
     {
         var changes = new List<StateChange>();
-        if (definition.Process.IsFinal(ctx.Process.State))
+        if (definition.Process.IsFinal(context.Process.State))
             return changes;
-        foreach (var item in ctx.Process.Items)
+        foreach (var item in context.Process.Items)
         {
-            var itemContext = new ProcessContext(ctx.Process, ctx.Actor, ctx.Now) { Item = item };
+            var itemContext = new ProcessContext(context.Process, context.Actor, context.Now) { Item = item };
             changes.AddRange(Engine.Settle(definition, MachineKind.Item, ItemState(item), itemContext, item.MunicipalityCode));
         }
-        changes.AddRange(Engine.Settle(definition, MachineKind.Process, ProcessState(ctx.Process), ctx));
+        changes.AddRange(Engine.Settle(definition, MachineKind.Process, ProcessState(context.Process), context));
         return changes;
+    }
+
+    /// <summary>
+    /// The outcome, with the messages the definition sends on entering a state (<c>notify</c>): for a process state once
+    /// or once per agenda item (in the order of the municipality codes), for an item state to its own municipality.
+    /// </summary>
+    private static ProcessOutcome Outcome(WorkflowDefinition definition, ProcessContext context, List<StateChange> changes)
+    {
+        var notices = new List<Notice>();
+        var process = context.Process;
+        foreach (var change in changes.Where(c => c.To != c.From))
+        {
+            foreach (var notify in definition.Machine(change.Machine).State(change.To)?.Notify ?? [])
+            {
+                AgendaItem?[] items = change.Machine == MachineKind.Item ? [process.Item(change.Subject!)]
+                    : notify.Scope == MachineKind.Item ? [.. process.Items.OrderBy(i => i.MunicipalityCode, StringComparer.Ordinal)] : [null];
+                foreach (var item in items)
+                {
+                    notices.Add(new Notice(notify.Notification, notify.Recipient, item?.MunicipalityCode,
+                        $"state:{item?.Id ?? process.Id}:{change.To}:{notify.Notification}:{context.Now.UtcTicks}"));
+                }
+            }
+        }
+        return new ProcessOutcome(changes, context.Warnings, context.Decision?.Reason ?? context.Reason, notices);
     }
 
     private static StateAccessor ItemState(AgendaItem item) => new(() => item.State, item.SetState);
 
     private static StateAccessor ProcessState(DecisionProcess process) => new(() => process.State, process.SetState);
 
-    private static void Validate(StartProcess command, Region region, DateTimeOffset now)
+    /// <summary>A date means the end of that day in Amsterdam; an instant is exact; both or neither is no deadline.</summary>
+    private static Deadline? DeadlineOf(DateOnly? date, DateTimeOffset? at) => (date, at) switch
+    {
+        ({ } d, null) => Deadline.EndOfDay(d),
+        (null, { } a) => Deadline.AtInstant(a),
+        _ => null,
+    };
+
+    private static Deadline Validate(StartProcess command, Region region, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(command.Title))
             throw DomainException.Invalid("title-required", "The process needs a title.", "title");
-        if (command.Title.Length > MaxTitleLength)
-            throw DomainException.Invalid("title-too-long", $"The title may be at most {MaxTitleLength} characters.", "title");
         if (string.IsNullOrWhiteSpace(command.Reference))
             throw DomainException.Invalid("reference-required", "The process needs a reference (zaaknummer).", "reference");
-        if (command.Reference.Length > MaxReferenceLength)
-            throw DomainException.Invalid("reference-too-long", $"The reference may be at most {MaxReferenceLength} characters.", "reference");
         if (string.IsNullOrWhiteSpace(command.ConceptText))
             throw DomainException.Invalid("concept-text-required", "The concept needs a decision text.", "conceptText");
-        if (command.ConceptText.Length > MaxTextLength)
-            throw DomainException.Invalid("text-too-long", $"The concept text may be at most {MaxTextLength} characters.", "conceptText");
-        if (command.Deadline.HasPassed(now))
-            throw DomainException.Invalid("deadline-in-past", $"The deadline ({command.Deadline}) has already passed.", "deadline");
-        if (command.SynchronizationWindowStart is { } start && start > command.Deadline.LastDay)
+        var deadline = DeadlineOf(command.DeadlineDate, command.DeadlineAt)
+            ?? throw DomainException.Invalid("deadline-required", "Give the deadline either as a date (deadlineDate) or as an instant (deadlineAt).", "deadlineDate");
+        if (deadline.HasPassed(now))
+            throw DomainException.Invalid("deadline-in-past", $"The deadline ({deadline}) has already passed.", "deadlineDate");
+        if (command.SynchronizationWindowStart is { } start && start > deadline.LastDay)
             throw DomainException.Invalid("window-after-deadline", "The synchronization window starts after the deadline.", "synchronizationWindowStart");
-        if (command.DocumentUrl is { Length: > 0 } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-            throw DomainException.Invalid("document-url-invalid", "The document link must be an http(s) address.", "documentUrl");
-        if (command.Participants.Count == 0)
+        if (command.Participants is not { Length: > 0 } participants)
             throw DomainException.Invalid("participants-required", "Choose at least one participating municipality.", "participants");
-        foreach (var code in command.Participants)
+        foreach (var code in participants)
         {
             if (!region.Includes(code))
                 throw DomainException.Invalid("participant-not-in-region", $"{code} is not a member of the region {region.Name}.", "participants");
         }
+        return deadline;
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

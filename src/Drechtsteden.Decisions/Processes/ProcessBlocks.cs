@@ -18,9 +18,10 @@ public static class ProcessBlocks
         // scheduling
         .Guard("MeetingOfThisCollege", c => c.Meeting switch
         {
-            null => new GuardFailure("meeting-required", "Choose one of the college's meetings.", DomainErrorKind.Invalid),
+            null when c.MeetingId is { } id => new GuardFailure("meeting-not-found", $"Meeting {id} does not exist.", DomainErrorKind.Invalid, "meetingId"),
+            null => new GuardFailure("meeting-required", "Choose one of the college's meetings (meetingId).", DomainErrorKind.Invalid, "meetingId"),
             { } m when m.MunicipalityCode != c.RequiredItem.MunicipalityCode =>
-                new GuardFailure("meeting-other-college", $"That meeting belongs to {m.MunicipalityCode}, not to {c.RequiredItem.MunicipalityCode}.", DomainErrorKind.Invalid),
+                new GuardFailure("meeting-other-college", $"That meeting belongs to {m.MunicipalityCode}, not to {c.RequiredItem.MunicipalityCode}.", DomainErrorKind.Invalid, "meetingId"),
             { IsCancelled: true } => new GuardFailure("meeting-cancelled", "That meeting has been cancelled."),
             _ => null,
         })
@@ -44,14 +45,18 @@ public static class ProcessBlocks
         .Guard("DecidedOnOlderVersion", c => c.Process.IsDecidedOnOlderVersion(c.RequiredItem) ? null : NotYet("decided-on-current"))
         .Guard("DeadlineHasPassed", c => c.Process.Deadline.HasPassed(c.Now) ? null : new GuardFailure("deadline-not-passed", "The deadline has not passed yet."))
         .Guard("ReasonGiven", c => string.IsNullOrWhiteSpace(c.Reason)
-            ? new GuardFailure("reason-required", "Give a reason.", DomainErrorKind.Invalid)
+            ? new GuardFailure("reason-required", "Give a reason.", DomainErrorKind.Invalid, "reason")
             : null)
         .Guard("ConceptTextGiven", c => string.IsNullOrWhiteSpace(c.ConceptText)
-            ? new GuardFailure("concept-text-required", "The concept needs a decision text.", DomainErrorKind.Invalid)
+            ? new GuardFailure("concept-text-required", "The concept needs a decision text.", DomainErrorKind.Invalid, "text")
             : null)
-        .Guard("NewDeadlineIsLater", c => c.NewDeadline is not { } d || d.Instant <= c.Process.DeadlineAt || d.Instant <= c.Now
-            ? new GuardFailure("deadline-not-later", $"The new deadline must be later than the current one ({c.Process.Deadline}) and in the future.", DomainErrorKind.Invalid)
-            : null)
+        .Guard("NewDeadlineIsLater", c => c.NewDeadline switch
+        {
+            null => new GuardFailure("deadline-required", "Give the new deadline either as a date (date) or as an instant (at).", DomainErrorKind.Invalid, "date"),
+            { } d when d.Instant <= c.Process.DeadlineAt || d.Instant <= c.Now =>
+                new GuardFailure("deadline-not-later", $"The new deadline must be later than the current one ({c.Process.Deadline}) and in the future.", DomainErrorKind.Invalid, "date"),
+            _ => null,
+        })
         .Guard("PublicationIsNow", c => c.PublicationAt is { } at && at > c.Now ? NotYet("publication-later") : null)
         .Guard("PublicationIsLater", c => c.PublicationAt is { } at && at > c.Now ? null : NotYet("publication-now"))
         .Guard("PublicationIsDue", c => c.Process.PublicationAt is { } at && at <= c.Now ? null : NotYet("publication-not-due"))
@@ -67,7 +72,7 @@ public static class ProcessBlocks
         .Action("AddConceptVersion", c => c.Process.AddConcept(TextComparison.Normalize(c.ConceptText), c.DocumentUrl, c.Reason, c.Now, c.Actor.UserId))
         // Actions take what a definition's guards may not have checked: a definition without ReasonGiven still works.
         .Action("ChangeDeadline", c => c.Process.ChangeDeadline(
-            c.NewDeadline ?? throw DomainException.Invalid("deadline-required", "Give the new deadline.", "deadline"), c.Reason?.Trim() ?? "", c.Now, c.Actor.UserId))
+            c.NewDeadline ?? throw DomainException.Invalid("deadline-required", "Give the new deadline.", "date"), c.Reason?.Trim() ?? "", c.Now, c.Actor.UserId))
         .Action("SetPublication", c => c.Process.SetPublication(c.PublicationAt is { } at && at > c.Now ? at : c.Now))
         .Action("RecordCancellation", c => c.Process.SetCancellation(string.IsNullOrWhiteSpace(c.Reason) ? null : c.Reason.Trim()))
         // timers
@@ -85,21 +90,23 @@ public static class ProcessBlocks
     private static GuardFailure? CheckDecisionInput(ProcessContext c)
     {
         var input = c.Decision;
-        if (input is null)
-            return new GuardFailure("decision-required", "Say what the college decided.", DomainErrorKind.Invalid);
-        if (c.Process.Concept(input.ConceptVersion) is null)
-            return new GuardFailure("concept-version-unknown", $"Concept version {input.ConceptVersion} does not exist; the current version is {c.Process.CurrentConcept.Number}.", DomainErrorKind.Invalid);
-        if (input.Outcome == DecisionOutcome.AdoptedWithAmendments && string.IsNullOrWhiteSpace(input.Text))
-            return new GuardFailure("adopted-text-required", "Adopted with amendments needs the adopted text.", DomainErrorKind.Invalid);
-        if (input.Outcome == DecisionOutcome.Deferred && string.IsNullOrWhiteSpace(input.Reason))
-            return new GuardFailure("deferral-reason-required", "A deferral needs a reason.", DomainErrorKind.Invalid);
-        if (input.Outcome == DecisionOutcome.Adopted && input.Text is { } text && !TextComparison.AreIdentical(text, c.Process.Concept(input.ConceptVersion)!.Text))
-            return new GuardFailure("adopted-text-differs", "The text differs from the concept: record the outcome AdoptedWithAmendments.", DomainErrorKind.Invalid);
+        if (input?.Outcome is not { } outcome)
+            return new GuardFailure("outcome-required", "Say what the college decided (outcome).", DomainErrorKind.Invalid, "outcome");
+        if (input.ConceptVersion is not { } version)
+            return new GuardFailure("concept-version-required", "Name the concept version the college decided on (conceptVersion).", DomainErrorKind.Invalid, "conceptVersion");
+        if (c.Process.Concept(version) is not { } concept)
+            return new GuardFailure("concept-version-unknown", $"Concept version {version} does not exist; the current version is {c.Process.CurrentConcept.Number}.", DomainErrorKind.Invalid, "conceptVersion");
+        if (outcome == DecisionOutcome.AdoptedWithAmendments && string.IsNullOrWhiteSpace(input.Text))
+            return new GuardFailure("adopted-text-required", "Adopted with amendments needs the adopted text.", DomainErrorKind.Invalid, "text");
+        if (outcome == DecisionOutcome.Deferred && string.IsNullOrWhiteSpace(input.Reason))
+            return new GuardFailure("deferral-reason-required", "A deferral needs a reason.", DomainErrorKind.Invalid, "reason");
+        if (outcome == DecisionOutcome.Adopted && input.Text is { } text && !TextComparison.AreIdentical(text, concept.Text))
+            return new GuardFailure("adopted-text-differs", "The text differs from the concept: record the outcome AdoptedWithAmendments.", DomainErrorKind.Invalid, "text");
         var today = Amsterdam.DateOf(c.Now);
         if (input.DecidedOn is { } date && date > today)
-            return new GuardFailure("decision-date-in-future", $"The decision date {date:yyyy-MM-dd} lies in the future.", DomainErrorKind.Invalid);
+            return new GuardFailure("decision-date-in-future", $"The decision date {date:yyyy-MM-dd} lies in the future.", DomainErrorKind.Invalid, "decidedOn");
         if (input.DecidedOn is { } d && c.RequiredItem.MeetingStartsAt is { } startsAt && d < Amsterdam.DateOf(startsAt))
-            return new GuardFailure("decision-before-meeting", $"The decision date {d:yyyy-MM-dd} lies before the meeting ({Amsterdam.DateOf(startsAt):yyyy-MM-dd}).", DomainErrorKind.Invalid);
+            return new GuardFailure("decision-before-meeting", $"The decision date {d:yyyy-MM-dd} lies before the meeting ({Amsterdam.DateOf(startsAt):yyyy-MM-dd}).", DomainErrorKind.Invalid, "decidedOn");
         return null;
     }
 
@@ -107,8 +114,9 @@ public static class ProcessBlocks
     {
         var input = c.Decision!;
         var item = c.RequiredItem;
-        var concept = c.Process.Concept(input.ConceptVersion)!;
-        var text = input.Outcome switch
+        var concept = c.Process.Concept(input.ConceptVersion!.Value)!;
+        var outcome = input.Outcome!.Value;
+        var text = outcome switch
         {
             DecisionOutcome.Adopted => concept.Text,
             DecisionOutcome.AdoptedWithAmendments => input.Text!.Trim(),
@@ -116,6 +124,6 @@ public static class ProcessBlocks
         };
         var decidedOn = input.DecidedOn ?? (item.MeetingStartsAt is { } startsAt ? Amsterdam.DateOf(startsAt) : Amsterdam.DateOf(c.Now));
         var reason = string.IsNullOrWhiteSpace(input.Reason) ? null : input.Reason.Trim();
-        item.AddDecision(concept.Number, input.Outcome, text, decidedOn, reason, text is not null && TextComparison.AreIdentical(text, concept.Text), c.Now, c.Actor.UserId);
+        item.AddDecision(concept.Number, outcome, text, decidedOn, reason, text is not null && TextComparison.AreIdentical(text, concept.Text), c.Now, c.Actor.UserId);
     }
 }

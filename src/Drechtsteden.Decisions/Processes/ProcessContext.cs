@@ -1,30 +1,36 @@
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Workflows;
 
 namespace Drechtsteden.Decisions.Processes;
 
-/// <summary>What a college says it decided.</summary>
-public sealed record DecisionInput(DecisionOutcome Outcome, int ConceptVersion, DateOnly? DecidedOn = null, string? Text = null, string? Reason = null);
-
 /// <summary>Everything a guard or an action of the process workflow may look at during one command.</summary>
-public sealed class ProcessContext(DecisionProcess process, Actor actor, DateTimeOffset now)
+public sealed class ProcessContext(DecisionProcess process, Actor actor, DateTimeOffset now) : IWorkflowContext
 {
     public DecisionProcess Process { get; } = process;
 
     public Actor Actor { get; } = actor;
 
+    public Role Role => Actor.Role;
+
+    public GuardTrace Trace { get; } = new();
+
     public DateTimeOffset Now { get; } = now;
 
     public AgendaItem? Item { get; init; }
 
+    /// <summary>The meeting a secretary named (null when none was named, or when it does not exist: see <see cref="MeetingId"/>).</summary>
     public Meeting? Meeting { get; init; }
 
-    public DecisionInput? Decision { get; init; }
+    public Guid? MeetingId { get; init; }
+
+    public RecordDecision? Decision { get; init; }
 
     public string? ConceptText { get; init; }
 
     public string? DocumentUrl { get; init; }
 
+    /// <summary>The new deadline, or null when none (or an ambiguous one) was given.</summary>
     public Deadline? NewDeadline { get; init; }
 
     public string? Reason { get; init; }

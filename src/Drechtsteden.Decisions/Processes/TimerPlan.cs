@@ -4,8 +4,9 @@ using Drechtsteden.Decisions.Workflows;
 namespace Drechtsteden.Decisions.Processes;
 
 /// <summary>
-/// One due instance of a definition timer: for the process, or for one college's item, at one offset. Its key
-/// identifies it across re-planning, so a moved deadline moves the instance instead of making a new one.
+/// One due instance of a definition timer: for the process, or for one college's item, at one offset. Its key names
+/// the instance (timer, municipality, offset); key and due instant together identify it, so a moved deadline makes a
+/// new instance and the old one is cancelled (<see cref="TimerReconciliation"/>).
 /// </summary>
 public sealed record TimerInstance(string TimerId, string? MunicipalityCode, int OffsetDays, DateTimeOffset DueAt, TimerDefinition Definition)
 {
@@ -60,4 +61,48 @@ public static class TimerPlan
         "publication" when process.PublicationAt is { } p => (p, Amsterdam.DateOf(p)),
         _ => null,
     };
+}
+
+/// <summary>What became of a stored timer: waiting for its instant, fired, cancelled, or parked after failing too often.</summary>
+public enum TimerStatus
+{
+    Scheduled,
+    Fired,
+    Cancelled,
+
+    /// <summary>Failed on every attempt: set aside (a dead letter) for an administrator, and not planned again.</summary>
+    Parked,
+}
+
+/// <summary>A stored timer as the reconciliation sees it.</summary>
+public sealed record StoredTimer(long Id, string Key, DateTimeOffset DueAt, TimerStatus Status);
+
+/// <summary>What has to change in the stored timers: rows to cancel and instances to create.</summary>
+public sealed record TimerChanges(IReadOnlyList<long> Cancel, IReadOnlyList<TimerInstance> Create)
+{
+    public bool IsEmpty => Cancel.Count == 0 && Create.Count == 0;
+}
+
+/// <summary>
+/// Makes the stored timers of a process match the timers its state calls for (<see cref="TimerPlan"/>), whatever the
+/// command that changed the state: a timer is identified by its instance key and its due instant, so a moved instant
+/// is a new timer and the old one is cancelled. Kept unchanged: a scheduled timer still called for. Never again: a
+/// timer that fired (or was parked) at that instant. Not created: a reminder whose instant passed before it was called
+/// for (it is not sent after the fact); a timer that fires a trigger is created even when late, so the state catches up.
+/// </summary>
+public static class TimerReconciliation
+{
+    public static TimerChanges Reconcile(IEnumerable<TimerInstance> desired, IReadOnlyCollection<StoredTimer> stored, DateTimeOffset now)
+    {
+        var wanted = desired.GroupBy(Identity).Select(g => g.First()).ToList();
+        var wantedIds = wanted.Select(Identity).ToHashSet();
+        var cancel = stored.Where(s => s.Status == TimerStatus.Scheduled && !wantedIds.Contains((s.Key, Instants.ToMicroseconds(s.DueAt))))
+            .Select(s => s.Id).ToList();
+        var present = stored.Where(s => s.Status is TimerStatus.Scheduled or TimerStatus.Fired or TimerStatus.Parked)
+            .Select(s => (s.Key, Instants.ToMicroseconds(s.DueAt))).ToHashSet();
+        var create = wanted.Where(i => !present.Contains(Identity(i)) && !(i.DueAt < now && i.Definition.Trigger is null)).ToList();
+        return new TimerChanges(cancel, create);
+    }
+
+    private static (string Key, DateTimeOffset DueAt) Identity(TimerInstance instance) => (instance.Key, Instants.ToMicroseconds(instance.DueAt));
 }

@@ -1,7 +1,7 @@
 namespace Drechtsteden.Decisions.Workflows;
 
-/// <summary>Why a guard said no: a stable code and a sentence for a person.</summary>
-public sealed record GuardFailure(string Code, string Message, DomainErrorKind Kind = DomainErrorKind.Conflict);
+/// <summary>Why a guard said no: a stable code, a sentence for a person, and the input field at fault when there is one.</summary>
+public sealed record GuardFailure(string Code, string Message, DomainErrorKind Kind = DomainErrorKind.Conflict, string? Field = null);
 
 /// <summary>
 /// The named building blocks a definition may use: guards, actions, timer anchors and notification templates. The

@@ -27,6 +27,16 @@ public sealed record WorkflowDefinition
 
     public required CompletionDefinition Completion { get; init; }
 
+    /// <summary>Who may start a process on this definition (default: coordinators).</summary>
+    public StartDefinition Start { get; init; } = new();
+
+    /// <summary>
+    /// Which trigger each command of the host's vocabulary (<see cref="WorkflowCommands"/>) fires: the host asks for
+    /// "schedule", the definition says which of its triggers that is. A command left out fires the trigger of the same
+    /// name (schedule → Schedule) when the definition has one; the reader fills that in.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Commands { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>SHA-256 of the file's bytes, set by the parser; a changed file with an unchanged version is refused.</summary>
     [JsonIgnore]
     public string ContentHash { get; init; } = "";
@@ -36,6 +46,48 @@ public sealed record WorkflowDefinition
     public string Json { get; init; } = "";
 
     public MachineDefinition Machine(MachineKind kind) => kind == MachineKind.Process ? Process : Item;
+
+    /// <summary>The trigger a command fires, or a conflict when this definition has no such step.</summary>
+    public string TriggerFor(string command) =>
+        Commands.TryGetValue(command, out var trigger)
+            ? trigger
+            : throw DomainException.Conflict("command-not-supported", $"The workflow '{DefinitionId}' v{Version} has no step '{command}'.");
+
+    /// <summary>The command that fires a trigger of a machine, if any (what the UI offers is named by command).</summary>
+    public string? CommandFor(MachineKind kind, string trigger) =>
+        Commands.Where(c => c.Value == trigger && WorkflowCommands.MachineOf(c.Key) == kind).Select(c => c.Key).FirstOrDefault();
+
+    /// <summary>True once the process is in a state in which the decisions are public (the embargo is lifted).</summary>
+    public bool IsEmbargoLifted(string processState) => Process.State(processState)?.EmbargoLifted ?? false;
+}
+
+/// <summary>Who may start a process on a definition.</summary>
+public sealed record StartDefinition
+{
+    public IReadOnlyList<string> Roles { get; init; } = [nameof(Role.Coordinator)];
+}
+
+/// <summary>
+/// The host's vocabulary for what people ask of a process: its API endpoints and pages speak these names, and each
+/// definition maps them to its own triggers (<see cref="WorkflowDefinition.Commands"/>).
+/// </summary>
+public static class WorkflowCommands
+{
+    public const string Schedule = "schedule";
+    public const string Decide = "decide";
+    public const string Defer = "defer";
+    public const string ReviseConcept = "reviseConcept";
+    public const string ExtendDeadline = "extendDeadline";
+    public const string Publish = "publish";
+    public const string Cancel = "cancel";
+
+    public static readonly IReadOnlyList<string> All = [Schedule, Decide, Defer, ReviseConcept, ExtendDeadline, Publish, Cancel];
+
+    /// <summary>Item commands act on one college's agenda item; the others on the process.</summary>
+    public static MachineKind MachineOf(string command) => command is Schedule or Decide or Defer ? MachineKind.Item : MachineKind.Process;
+
+    /// <summary>The trigger a command fires when a definition does not say: its own name, capitalized.</summary>
+    public static string DefaultTrigger(string command) => char.ToUpperInvariant(command[0]) + command[1..];
 }
 
 public enum MachineKind
@@ -64,9 +116,15 @@ public sealed record StateDefinition
     /// <summary>What the Dutch UI shows.</summary>
     public string? DisplayName { get; init; }
 
+    /// <summary>How the pages colour the state: ok, warn or bad (none: neutral).</summary>
+    public string? Tone { get; init; }
+
     public string? Description { get; init; }
 
     public bool Final { get; init; }
+
+    /// <summary>In this state the decisions are public: the embargo before publication no longer applies.</summary>
+    public bool EmbargoLifted { get; init; }
 
     /// <summary>Who is told when the machine enters this state (e.g. every college's secretary when a process is published).</summary>
     public IReadOnlyList<StateNotification> Notify { get; init; } = [];
@@ -104,6 +162,9 @@ public sealed record TransitionDefinition
     public IReadOnlyList<string> Guards { get; init; } = [];
 
     public IReadOnlyList<string> Actions { get; init; } = [];
+
+    /// <summary>The audit trail's name for this step (e.g. decision.recorded); the reader fills in a default.</summary>
+    public string? Audit { get; init; }
 
     public string? Description { get; init; }
 

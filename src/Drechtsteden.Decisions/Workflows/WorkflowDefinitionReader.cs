@@ -53,8 +53,58 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
                 ContentHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json))).ToLowerInvariant(),
             };
         var errors = Check(file, definition);
-        return errors.Count == 0 ? definition : throw new WorkflowDefinitionException(errors);
+        return errors.Count == 0 ? WithDefaults(definition) : throw new WorkflowDefinitionException(errors);
     }
+
+    /// <summary>
+    /// What a definition may leave out, filled in: each command fires the trigger of its own name when the machine has
+    /// one; the embargo lifts in the final states the publish command leads to; each step's audit name. Versions 1 and 2
+    /// of the default definition predate these fields and keep the audit names the host gave their steps.
+    /// </summary>
+    private static WorkflowDefinition WithDefaults(WorkflowDefinition definition)
+    {
+        var commands = new Dictionary<string, string>(definition.Commands, StringComparer.Ordinal);
+        foreach (var command in WorkflowCommands.All.Where(c => !commands.ContainsKey(c)))
+        {
+            var trigger = WorkflowCommands.DefaultTrigger(command);
+            if (definition.Machine(WorkflowCommands.MachineOf(command)).Transitions.Any(t => t.Trigger == trigger))
+                commands[command] = trigger;
+        }
+        var process = definition.Process;
+        if (!process.States.Any(s => s.EmbargoLifted) && commands.TryGetValue(WorkflowCommands.Publish, out var publish))
+        {
+            var published = process.Transitions.Where(t => t.Trigger == publish && t.To is { } to && process.IsFinal(to)).Select(t => t.To!).ToHashSet(StringComparer.Ordinal);
+            process = process with { States = [.. process.States.Select(s => published.Contains(s.Name) ? s with { EmbargoLifted = true } : s)] };
+        }
+        return definition with
+        {
+            Commands = commands,
+            Process = WithAuditNames(process, MachineKind.Process),
+            Item = WithAuditNames(definition.Item, MachineKind.Item),
+        };
+    }
+
+    private static MachineDefinition WithAuditNames(MachineDefinition machine, MachineKind kind) => machine with
+    {
+        Transitions = [.. machine.Transitions.Select(t => t.Audit is not null || t.Trigger is not { } trigger ? t : t with { Audit = LegacyAuditName(machine, kind, t, trigger) })],
+    };
+
+    private static string LegacyAuditName(MachineDefinition machine, MachineKind kind, TransitionDefinition transition, string trigger) => trigger switch
+    {
+        "Schedule" => "item.scheduled",
+        "Decide" => "decision.recorded",
+        "Defer" => "item.deferred",
+        "ReviseConcept" => "concept.revised",
+        "ExtendDeadline" => "deadline.extended",
+        "Publish" => transition.To is { } to && machine.IsFinal(to) ? "process.published" : "publication.planned",
+        "Release" => "process.published",
+        "Cancel" => "process.cancelled",
+        "DeadlinePassed" => "process.escalated",
+        _ => $"{(kind == MachineKind.Process ? "process" : "item")}.{KebabCase(trigger)}",
+    };
+
+    private static string KebabCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     private static List<DefinitionError> SchemaErrors(string file, EvaluationResults results)
     {
@@ -83,6 +133,19 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
         {
             if (definition.Process.State(completion.From[i]) is null)
                 Error($"$.completion.from[{i}]", $"unknown process state '{completion.From[i]}'");
+        }
+
+        foreach (var (command, trigger) in definition.Commands)
+        {
+            if (!WorkflowCommands.All.Contains(command))
+                Error($"$.commands.{command}", $"unknown command '{command}'; the host knows {string.Join(", ", WorkflowCommands.All)}");
+            else if (!definition.Machine(WorkflowCommands.MachineOf(command)).Transitions.Any(t => t.Trigger == trigger))
+                Error($"$.commands.{command}", $"the {WorkflowCommands.MachineOf(command).ToString().ToLowerInvariant()} has no trigger '{trigger}'");
+        }
+        for (var r = 0; r < definition.Start.Roles.Count; r++)
+        {
+            if (!Enum.TryParse<Role>(definition.Start.Roles[r], out _))
+                Error($"$.start.roles[{r}]", $"unknown role '{definition.Start.Roles[r]}'");
         }
 
         var timerIds = new HashSet<string>(StringComparer.Ordinal);

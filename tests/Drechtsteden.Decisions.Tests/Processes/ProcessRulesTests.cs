@@ -25,7 +25,7 @@ public sealed class ProcessRulesTests
 
         Assert.That(process.State, Is.EqualTo("Running"));
         Assert.That(process.DefinitionId, Is.EqualTo("synchronized-college-decision"));
-        Assert.That(process.DefinitionVersion, Is.EqualTo(2), "the shipped definition's version");
+        Assert.That(process.DefinitionVersion, Is.EqualTo(3), "the shipped definition's version");
         Assert.That(process.Items.Select(i => i.MunicipalityCode), Is.EquivalentTo(Scenario.Codes));
         Assert.That(process.Items.Select(i => i.State), Is.All.EqualTo("Unscheduled"));
         Assert.That(process.CurrentConcept.Number, Is.EqualTo(1));
@@ -36,14 +36,14 @@ public sealed class ProcessRulesTests
     {
         Assert.That(Refused(() => _s.Start(participants: ["GM0505", "GM0363"])).Field, Is.EqualTo("participants"));
         Assert.That(Refused(() => _s.Start(deadline: new DateOnly(2024, 7, 31))).Code, Is.EqualTo("deadline-in-past"));
-        var noTitle = new StartProcess(" ", "2023-1", "tekst", Deadline.EndOfDay(new DateOnly(2024, 9, 10)), ["GM0505"]);
+        var noTitle = new StartProcess(" ", "2023-1", "tekst", null, new DateOnly(2024, 9, 10), null, Participants: ["GM0505"]);
         Assert.That(Refused(() => _s.Workflow.Start(noTitle, Scenario.Drechtsteden, Scenario.Coordinator, _s.Now)).Field, Is.EqualTo("title"));
     }
 
     [Test]
     public void Only_a_coordinator_starts_a_process()
     {
-        var command = new StartProcess("T", "R", "tekst", Deadline.EndOfDay(new DateOnly(2024, 9, 10)), ["GM0505"]);
+        var command = new StartProcess("T", "R", "tekst", null, new DateOnly(2024, 9, 10), null, Participants: ["GM0505"]);
         Assert.That(Refused(() => _s.Workflow.Start(command, Scenario.Drechtsteden, Scenario.Secretary(Dordrecht), _s.Now)).Kind, Is.EqualTo(DomainErrorKind.Forbidden));
     }
 
@@ -69,7 +69,7 @@ public sealed class ProcessRulesTests
         Assert.That(Refused(() => _s.Workflow.Schedule(process, Dordrecht, Scenario.MeetingOn(Dordrecht, new DateOnly(2024, 7, 30)), secretary, _s.Now)).Code, Is.EqualTo("meeting-in-past"));
         Assert.That(Refused(() => _s.Workflow.Schedule(process, Dordrecht, Scenario.MeetingOn(Dordrecht, new DateOnly(2024, 9, 17)), secretary, _s.Now)).Code, Is.EqualTo("meeting-after-deadline"));
         var cancelled = Scenario.MeetingOn(Dordrecht, Sept3);
-        cancelled.Cancel("zomerreces");
+        cancelled.Cancel("zomerreces", _s.Now);
         Assert.That(Refused(() => _s.Workflow.Schedule(process, Dordrecht, cancelled, secretary, _s.Now)).Code, Is.EqualTo("meeting-cancelled"));
         Assert.That(process.Item(Dordrecht).State, Is.EqualTo("Unscheduled"));
     }
@@ -331,7 +331,7 @@ public sealed class ProcessRulesTests
     {
         var process = _s.Start();
 
-        Assert.That(_s.Workflow.PermittedTriggers(process, Dordrecht, Scenario.College(Dordrecht), _s.Now), Is.Empty);
-        Assert.That(_s.Workflow.PermittedTriggers(process, null, Scenario.Coordinator, _s.Now), Is.EquivalentTo(new[] { "ReviseConcept", "ExtendDeadline", "Cancel" }));
+        Assert.That(_s.Workflow.PermittedCommands(process, Dordrecht, Scenario.College(Dordrecht), _s.Now), Is.Empty);
+        Assert.That(_s.Workflow.PermittedCommands(process, null, Scenario.Coordinator, _s.Now), Is.EquivalentTo(new[] { "reviseConcept", "extendDeadline", "cancel" }));
     }
 }

@@ -37,7 +37,7 @@ public sealed class SecondDefinitionTests
 
         var error = Assert.Throws<DomainException>(() => s.Workflow.ReviseConcept(process, "nieuw", null, null, Scenario.Coordinator, s.Now))!;
 
-        Assert.That(error.Code, Is.EqualTo("unknown-trigger"));
+        Assert.That(error.Code, Is.EqualTo("command-not-supported"));
     }
 
     [Test]

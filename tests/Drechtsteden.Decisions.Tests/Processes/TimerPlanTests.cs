@@ -130,7 +130,7 @@ public sealed class TimerPlanTests
     public void A_process_may_override_the_reminder_offsets_when_it_is_started()
     {
         var s = new Scenario();
-        var command = new StartProcess("T", "R", "tekst", Deadline.EndOfDay(new DateOnly(2024, 9, 10)), ["GM0505"],
+        var command = new StartProcess("T", "R", "tekst", null, new DateOnly(2024, 9, 10), null, Participants: ["GM0505"],
             TimerOffsets: new Dictionary<string, int[]> { ["schedule-reminder"] = [-10, -3] });
         var process = s.Workflow.Start(command, Scenario.Drechtsteden, Scenario.Coordinator, s.Now).Process;
 

@@ -56,8 +56,8 @@ public sealed class Scenario
         string concept = "Het college besluit in te stemmen met de doorontwikkeling van de bestuurlijke samenwerking.",
         DateOnly? deadline = null, string[]? participants = null, DateOnly? window = null, string? definitionId = null)
     {
-        var command = new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", "2023-0080716", concept,
-            Deadline.EndOfDay(deadline ?? new DateOnly(2024, 9, 10)), participants ?? Codes, window, null, definitionId);
+        var command = new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", "2023-0080716", concept, null,
+            deadline ?? new DateOnly(2024, 9, 10), null, window, participants ?? Codes, DefinitionId: definitionId);
         return Workflow.Start(command, Drechtsteden, Coordinator, Now).Process;
     }
 
@@ -75,8 +75,8 @@ public sealed class Scenario
             Clock.SetUtcNow(instant);
     }
 
-    public CommandResult Decide(DecisionProcess process, string code, DecisionOutcome outcome, string? text = null, string? reason = null, int? version = null) =>
-        Workflow.RecordDecision(process, code, new DecisionInput(outcome, version ?? process.CurrentConcept.Number, null, text, reason), College(code), Now);
+    public ProcessOutcome Decide(DecisionProcess process, string code, DecisionOutcome outcome, string? text = null, string? reason = null, int? version = null) =>
+        Workflow.RecordDecision(process, code, new RecordDecision(outcome, version ?? process.CurrentConcept.Number, null, text, reason), College(code), Now);
 
     /// <summary>Every college schedules on 3 September and adopts the current concept.</summary>
     public void AllAdopt(DecisionProcess process, DateOnly? on = null)
@@ -88,4 +88,30 @@ public sealed class Scenario
         foreach (var code in process.Items.Where(i => i.State == "Scheduled").Select(i => i.MunicipalityCode).ToList())
             Decide(process, code, DecisionOutcome.Adopted);
     }
+}
+
+/// <summary>The workflow's commands with their parameters spelled out, as the tests of the rules write them.</summary>
+public static class WorkflowCommandsForTests
+{
+    public static ProcessOutcome Schedule(this DecisionWorkflow workflow, DecisionProcess process, string code, Meeting? meeting, Actor actor, DateTimeOffset now) =>
+        workflow.Execute(process, new ScheduleItem(meeting?.Id) { Municipality = code }, actor, now, meeting);
+
+    public static ProcessOutcome RecordDecision(this DecisionWorkflow workflow, DecisionProcess process, string code, RecordDecision decision, Actor actor, DateTimeOffset now) =>
+        workflow.Execute(process, decision with { Municipality = code }, actor, now);
+
+    public static ProcessOutcome ReviseConcept(this DecisionWorkflow workflow, DecisionProcess process, string? text, string? documentUrl, string? note, Actor actor, DateTimeOffset now) =>
+        workflow.Execute(process, new ReviseConcept(text, documentUrl, note), actor, now);
+
+    public static ProcessOutcome ExtendDeadline(this DecisionWorkflow workflow, DecisionProcess process, Deadline deadline, string? reason, Actor actor, DateTimeOffset now) =>
+        workflow.Execute(process, new ExtendDeadline(deadline.Date, deadline.Date is null ? deadline.Instant : null, reason), actor, now);
+
+    public static ProcessOutcome Publish(this DecisionWorkflow workflow, DecisionProcess process, DateTimeOffset? at, Actor actor, DateTimeOffset now) =>
+        workflow.Execute(process, new Publish(at), actor, now);
+
+    public static ProcessOutcome Cancel(this DecisionWorkflow workflow, DecisionProcess process, string? reason, Actor actor, DateTimeOffset now) =>
+        workflow.Execute(process, new CancelProcess(reason), actor, now);
+
+    /// <summary>Fires the definition timer that fires <paramref name="trigger"/>, as its due instant would.</summary>
+    public static ProcessOutcome FireTimerTrigger(this DecisionWorkflow workflow, DecisionProcess process, string? code, string trigger, DateTimeOffset now) =>
+        workflow.FireTimer(process, workflow.DefinitionOf(process).Timers.First(t => t.Trigger == trigger).Id, code, now, "test");
 }

@@ -59,7 +59,7 @@ public sealed class DefinitionValidationTests
     {
         var d = Valid();
         d["item"]!["transitions"]!.AsArray().Add(d["item"]!["transitions"]![1]!.DeepClone());
-        AssertError(d, "$.item.transitions[4]", "duplicate transition");
+        AssertError(d, "$.item.transitions[5]", "duplicate transition");
     }
 
     [Test]

@@ -114,7 +114,7 @@ public sealed class ApiTests
 
         var today = Amsterdam.DateOf(DateTimeOffset.UtcNow);
         var meeting = await _app.Services.CreateAsyncScope().ServiceProvider.GetRequiredService<Web.Agenda.MeetingCommands>()
-            .AddAsync("GM0505", DateTimeOffset.UtcNow.AddMinutes(1), null, ProcessDatabase.Secretary("GM0505"));
+            .AddAsync("GM0505", new Decisions.Agenda.MeetingChange(DateTimeOffset.UtcNow.AddMinutes(1)), ProcessDatabase.Secretary("GM0505"));
         using var dordrecht = As("secretary-GM0505;Secretary;GM0505");
         using var scheduled = await dordrecht.PostAsJsonAsync($"/api/processes/{id}/items/GM0505/schedule", new { meetingId = meeting.Id });
         Assert.That(scheduled.StatusCode, Is.EqualTo(HttpStatusCode.OK), await scheduled.Content.ReadAsStringAsync());
@@ -268,7 +268,7 @@ public sealed class ApiTests
         using var coordinator = As("coordinator;Coordinator");
         var (id, _) = await StartAsync(coordinator);
         var meeting = await _app.Services.CreateAsyncScope().ServiceProvider.GetRequiredService<Web.Agenda.MeetingCommands>()
-            .AddAsync("GM0505", DateTimeOffset.UtcNow.AddDays(2), null, ProcessDatabase.Secretary("GM0505"));
+            .AddAsync("GM0505", new Decisions.Agenda.MeetingChange(DateTimeOffset.UtcNow.AddDays(2)), ProcessDatabase.Secretary("GM0505"));
 
         using var papendrecht = As("secretary-GM0590;Secretary;GM0590");
         using var scheduled = await papendrecht.PostAsJsonAsync($"/api/processes/{id}/items/GM0505/schedule", new { meetingId = meeting.Id });

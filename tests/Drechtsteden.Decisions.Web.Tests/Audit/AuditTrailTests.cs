@@ -35,7 +35,7 @@ public sealed class AuditTrailTests
         var meeting = await _db.AddMeetingAsync(Dordrecht, Sept3);
         await _db.ScheduleAsync(started.ProcessId, Dordrecht, meeting.Id);
         _db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
-        await _db.DecideAsync(started.ProcessId, Dordrecht, new DecisionInput(DecisionOutcome.Rejected, 1, Reason: "Geen draagvlak in de coalitie"));
+        await _db.DecideAsync(started.ProcessId, Dordrecht, new RecordDecision(DecisionOutcome.Rejected, 1, Reason: "Geen draagvlak in de coalitie"));
 
         var chain = await ChainAsync(started.ProcessId);
 
@@ -67,9 +67,8 @@ public sealed class AuditTrailTests
             var request = sp.GetRequiredService<AuditRequestContext>();
             request.CorrelationId = "req-42";
             request.ClientAddress = "192.0.2.7";
-            return await sp.GetRequiredService<Web.Processes.ProcessCommands>().ExecuteAsync(started.ProcessId, ProcessDatabase.Coordinator,
-                new Web.Data.CommandKey(null, "extend", 1), null,
-                (p, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().ExtendDeadline(p, Deadline.EndOfDay(new DateOnly(2024, 10, 1)), "Reces", ProcessDatabase.Coordinator, now)));
+            return await sp.GetRequiredService<Web.Processes.CommandPipeline>().RunAsync(started.ProcessId, new ExtendDeadline(new DateOnly(2024, 10, 1), null, "Reces"),
+                ProcessDatabase.Coordinator, new Web.Data.CommandKey(null, "extend", 1));
         });
 
         var extended = (await ChainAsync(started.ProcessId)).Single(e => e.Action == "deadline.extended");
@@ -98,8 +97,8 @@ public sealed class AuditTrailTests
         await _db.StartAsync();
         var meeting = await _db.AddMeetingAsync(Dordrecht, Sept3);
         var secretary = ProcessDatabase.Secretary(Dordrecht);
-        await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Agenda.MeetingCommands>().MoveAsync(meeting.Id, Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(9, 0)), "Verschoven", secretary));
-        await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Agenda.MeetingCommands>().CancelAsync(meeting.Id, "Geen agenda", secretary));
+        await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Agenda.MeetingCommands>().MoveAsync(meeting.Id, new Decisions.Agenda.MeetingChange(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(9, 0)), "Verschoven"), secretary));
+        await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Agenda.MeetingCommands>().CancelAsync(meeting.Id, new Decisions.Agenda.MeetingChange(null, "Geen agenda"), secretary));
 
         var system = await ChainAsync(AuditEntry.SystemChain);
 

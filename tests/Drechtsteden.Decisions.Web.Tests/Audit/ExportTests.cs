@@ -31,7 +31,7 @@ public sealed class ExportTests
         var meeting = await _db.AddMeetingAsync("GM0505", new DateOnly(2024, 9, 3));
         await _db.ScheduleAsync(_process, "GM0505", meeting.Id);
         _db.Clock.SetUtcNow(Amsterdam.At(new DateOnly(2024, 9, 3), new TimeOnly(12, 0)));
-        await _db.DecideAsync(_process, "GM0505", new DecisionInput(DecisionOutcome.AdoptedWithAmendments, 1, Text: "Het college besluit, met één wijziging, in te stemmen."));
+        await _db.DecideAsync(_process, "GM0505", new RecordDecision(DecisionOutcome.AdoptedWithAmendments, 1, Text: "Het college besluit, met één wijziging, in te stemmen."));
     }
 
     [TearDown]

@@ -35,7 +35,7 @@ public sealed class TamperingTests
             await _db.ScheduleAsync(_process, code, meeting.Id);
         }
         _db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
-        await _db.DecideAsync(_process, Dordrecht, new DecisionInput(DecisionOutcome.Adopted, 1));
+        await _db.DecideAsync(_process, Dordrecht, new RecordDecision(DecisionOutcome.Adopted, 1));
     }
 
     [TearDown]
@@ -147,7 +147,7 @@ public sealed class TamperingTests
     {
         Assert.That(await CheckpointAsync(), Is.EqualTo(2));
         Assert.That(await CheckpointAsync(), Is.Zero);
-        await _db.DecideAsync(_process, "GM0590", new DecisionInput(DecisionOutcome.Adopted, 1));
+        await _db.DecideAsync(_process, "GM0590", new RecordDecision(DecisionOutcome.Adopted, 1));
         Assert.That(await CheckpointAsync(), Is.EqualTo(1), "only the chain that moved on is in the new line");
         Assert.That(Directory.GetFiles(_checkpoints).SelectMany(File.ReadLines).Count(), Is.EqualTo(2));
         Assert.That((await VerifyAsync()).CheckpointsChecked, Is.EqualTo(3), "both lines together: two heads of the process chain, one of the system chain");

@@ -88,7 +88,7 @@ public sealed class BrowserApp : IAsyncDisposable
         await using var scope = App.Services.CreateAsyncScope();
         var meetings = scope.ServiceProvider.GetRequiredService<MeetingCommands>();
         foreach (var date in dates)
-            await meetings.AddAsync(code, Amsterdam.At(date, new TimeOnly(10, 0)), null, ProcessDatabase.Secretary(code));
+            await meetings.AddAsync(code, new Decisions.Agenda.MeetingChange(Amsterdam.At(date, new TimeOnly(10, 0))), ProcessDatabase.Secretary(code));
     }
 
     /// <summary>The user's page (their own browser context), at <paramref name="path"/>, signed in through the sign-in page when needed.</summary>

@@ -172,12 +172,16 @@ public sealed class ScenarioTests
         Guid processId;
         await using (var scope = _app.App.Services.CreateAsyncScope())
         {
-            var started = await scope.ServiceProvider.GetRequiredService<ProcessCommands>().StartAsync(
-                new Decisions.Processes.StartProcess("Regionale energiestrategie", "2030-0000042", Concept, Deadline.EndOfDay(new DateOnly(2030, 6, 30)), Codes),
-                "drechtsteden", ProcessDatabase.Coordinator, new CommandKey(null, "start", "berichten"));
+            // Due at Sliedrecht's next meeting: none is left before the deadline.
+            var now = _app.Clock.GetUtcNow();
+            var next = await scope.ServiceProvider.GetRequiredService<DecisionsDbContext>().Meetings.AsNoTracking()
+                .Where(m => m.MunicipalityCode == "GM0610" && m.StartsAt > now).OrderBy(m => m.StartsAt).Select(m => (DateTimeOffset?)m.StartsAt).FirstOrDefaultAsync();
+            var started = await scope.ServiceProvider.GetRequiredService<CommandPipeline>().StartAsync(
+                new Decisions.Processes.StartProcess("Regionale energiestrategie", "2030-0000042", Concept, null, null, next ?? now.AddDays(7), Participants: Codes),
+                ProcessDatabase.Coordinator, "drechtsteden", new CommandKey(null, "start", "berichten"));
             processId = started.ProcessId;
             var item = (await scope.ServiceProvider.GetRequiredService<DecisionsDbContext>().ProcessAggregates.AsNoTracking().FirstAsync(p => p.Id == processId)).Item("GM0610");
-            Assert.That(await scope.ServiceProvider.GetRequiredService<ProcessCommands>().AlertRiskAsync(processId, item.Id), Is.True);
+            Assert.That(await scope.ServiceProvider.GetRequiredService<CommandPipeline>().AlertRiskAsync(processId, item.Id), Is.True);
         }
         var messages = await _app.AsAsync("coordinator", "/berichten");
         await Expect(messages.Locator("article.message").First).ToContainTextAsync("geen collegevergadering meer");

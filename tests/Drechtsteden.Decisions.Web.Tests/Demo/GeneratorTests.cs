@@ -1,3 +1,4 @@
+using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Demo;

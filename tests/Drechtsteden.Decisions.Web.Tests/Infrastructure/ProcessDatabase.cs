@@ -55,8 +55,7 @@ public sealed class ProcessDatabase : IAsyncDisposable
             .AddWorkflows(configuration)
             .AddAuditTrail(configuration)
             .AddDecisionsJobs(configuration, connectionString)
-            .AddScoped<ProcessCommands>()
-            .AddScoped<MeetingCommands>()
+            .AddProcesses()
             .BuildServiceProvider();
         var database = new ProcessDatabase(services, connectionString, clock);
         await database.SeedRegionAsync();
@@ -74,29 +73,26 @@ public sealed class ProcessDatabase : IAsyncDisposable
         return await work(scope.ServiceProvider);
     }
 
-    public Task<CommandResponse> StartAsync(string? idempotencyKey = null, string? definitionId = null) =>
-        InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().StartAsync(
+    public Task<CommandAnswer> StartAsync(string? idempotencyKey = null, string? definitionId = null) =>
+        InScopeAsync(sp => sp.GetRequiredService<CommandPipeline>().StartAsync(
             new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", "2023-0080716",
-                "Het college besluit in te stemmen met de doorontwikkeling.", Deadline.EndOfDay(new DateOnly(2024, 9, 10)), Codes, DefinitionId: definitionId),
-            "drechtsteden", Coordinator, new CommandKey(idempotencyKey, "start", "drechtsteden")));
+                "Het college besluit in te stemmen met de doorontwikkeling.", null, new DateOnly(2024, 9, 10), null, Participants: Codes, DefinitionId: definitionId),
+            Coordinator, "drechtsteden", new CommandKey(idempotencyKey, "start", "drechtsteden")));
 
     /// <summary>The college's secretary adds a meeting at 10:00 Amsterdam time (through the calendar commands, audited).</summary>
     public Task<Meeting> AddMeetingAsync(string code, DateOnly date) =>
-        InScopeAsync(sp => sp.GetRequiredService<MeetingCommands>().AddAsync(code, Amsterdam.At(date, new TimeOnly(10, 0)), null, Secretary(code)));
+        InScopeAsync(sp => sp.GetRequiredService<MeetingCommands>().AddAsync(code, new MeetingChange(Amsterdam.At(date, new TimeOnly(10, 0))), Secretary(code)));
 
-    public Task<CommandResponse> ScheduleAsync(Guid processId, string code, Guid meetingId, string? idempotencyKey = null, uint? ifMatch = null) =>
-        InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(processId, Secretary(code),
-            new CommandKey(idempotencyKey, "schedule", new { processId, code, meetingId }), ifMatch,
-            async (process, now) =>
-            {
-                var meeting = await sp.GetRequiredService<DecisionsDbContext>().Meetings.FindAsync(meetingId);
-                return sp.GetRequiredService<DecisionWorkflow>().Schedule(process, code, meeting, Secretary(code), now);
-            }));
+    /// <summary>Runs a command on a process through the pipeline, as the API does.</summary>
+    public Task<CommandAnswer> RunAsync(Guid processId, ProcessCommand command, Actor actor, string? idempotencyKey = null, uint? ifMatch = null) =>
+        InScopeAsync(sp => sp.GetRequiredService<CommandPipeline>().RunAsync(processId, command, actor,
+            new CommandKey(idempotencyKey, command.Command, new { processId, command = (object)command }), ifMatch));
 
-    public Task<CommandResponse> DecideAsync(Guid processId, string code, DecisionInput input, string? idempotencyKey = null) =>
-        InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(processId, College(code),
-            new CommandKey(idempotencyKey, "decide", new { processId, code, input }), null,
-            (process, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().RecordDecision(process, code, input, College(code), now))));
+    public Task<CommandAnswer> ScheduleAsync(Guid processId, string code, Guid meetingId, string? idempotencyKey = null, uint? ifMatch = null) =>
+        RunAsync(processId, new ScheduleItem(meetingId) { Municipality = code }, Secretary(code), idempotencyKey, ifMatch);
+
+    public Task<CommandAnswer> DecideAsync(Guid processId, string code, RecordDecision decision, string? idempotencyKey = null) =>
+        RunAsync(processId, decision with { Municipality = code }, College(code), idempotencyKey);
 
     public Task<DecisionProcess> LoadAsync(Guid processId) =>
         InScopeAsync(sp => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(

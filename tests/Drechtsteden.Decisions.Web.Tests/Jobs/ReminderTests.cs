@@ -100,10 +100,9 @@ public sealed class ReminderTests
         }
         _db.Clock.SetUtcNow(Amsterdam.At(new DateOnly(2024, 9, 3), new TimeOnly(13, 0)));
         foreach (var code in ProcessDatabase.Codes)
-            await _db.DecideAsync(process, code, new DecisionInput(DecisionOutcome.Adopted, 1));
+            await _db.DecideAsync(process, code, new RecordDecision(DecisionOutcome.Adopted, 1));
         var release = Amsterdam.At(new DateOnly(2024, 9, 12), new TimeOnly(9, 0));
-        await _db.InScopeAsync(sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(process, ProcessDatabase.Coordinator,
-            new CommandKey(null, "publish", process), null, (p, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().Publish(p, release, ProcessDatabase.Coordinator, now))));
+        await _db.RunAsync(process, new Publish(release), ProcessDatabase.Coordinator);
         Assert.That((await _db.LoadAsync(process)).State, Is.EqualTo("PublicationPlanned"));
 
         await SweepAtAsync(release.AddSeconds(-1));
@@ -140,7 +139,7 @@ public sealed class ReminderTests
         await _db.ScheduleAsync(process, "GM0590", friday.Id);
         await _db.ScheduleAsync(process, "GM0505", tuesday.Id);
         _db.Clock.SetUtcNow(Amsterdam.At(new DateOnly(2024, 9, 3), new TimeOnly(12, 0)));
-        await _db.DecideAsync(process, "GM0505", new DecisionInput(DecisionOutcome.Adopted, 1));
+        await _db.DecideAsync(process, "GM0505", new RecordDecision(DecisionOutcome.Adopted, 1));
 
         await SweepAtAsync(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(9, 0)));
 
@@ -154,16 +153,21 @@ public sealed class ReminderTests
         var process = (await _db.StartAsync()).ProcessId;
         var meeting = await _db.AddMeetingAsync("GM0505", new DateOnly(2024, 9, 3));
         await _db.ScheduleAsync(process, "GM0505", meeting.Id);
-        Task<ProcessTimer> ReminderAsync() => _db.InScopeAsync(sp =>
-            sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.ProcessId == process && t.TimerId == "decision-reminder"));
+        Task<ProcessTimer> ReminderAsync() => _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking()
+            .SingleAsync(t => t.ProcessId == process && t.TimerId == "decision-reminder" && t.Status == TimerStatus.Scheduled));
         Assert.That((await ReminderAsync()).DueAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(9, 0))));
 
         await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Agenda.MeetingCommands>()
-            .MoveAsync(meeting.Id, Amsterdam.At(new DateOnly(2024, 9, 5), new TimeOnly(10, 0)), "Verzet", ProcessDatabase.Secretary("GM0505")));
+            .MoveAsync(meeting.Id, new Decisions.Agenda.MeetingChange(Amsterdam.At(new DateOnly(2024, 9, 5), new TimeOnly(10, 0)), "Verzet"), ProcessDatabase.Secretary("GM0505")));
 
         var moved = await ReminderAsync();
-        Assert.That(moved.DueAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 6), new TimeOnly(9, 0))));
-        Assert.That(moved.Status, Is.EqualTo(TimerStatus.Scheduled));
+        Assert.That(moved.DueAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 6), new TimeOnly(9, 0))), "a new instant is a new timer");
+        var old = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking()
+            .SingleAsync(t => t.ProcessId == process && t.TimerId == "decision-reminder" && t.Status == TimerStatus.Cancelled));
+        Assert.That(old.DueAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(9, 0))), "the old one stays, cancelled");
+        var trail = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking()
+            .Where(e => e.ChainId == process).Select(e => e.Action).ToListAsync());
+        Assert.That(trail, Has.Member("item.meeting-moved"), "the process's own trail says why its item's date changed");
         var item = (await _db.LoadAsync(process)).Item("GM0505");
         Assert.That(item.MeetingStartsAt, Is.EqualTo(Amsterdam.At(new DateOnly(2024, 9, 5), new TimeOnly(10, 0))));
     }
@@ -177,9 +181,9 @@ public sealed class ReminderTests
         var commands = (IServiceProvider sp) => sp.GetRequiredService<Web.Agenda.MeetingCommands>();
         var secretary = ProcessDatabase.Secretary("GM0505");
 
-        var cancel = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).CancelAsync(meeting.Id, null, secretary))))!;
-        var late = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).MoveAsync(meeting.Id, Amsterdam.At(new DateOnly(2024, 9, 17), new TimeOnly(10, 0)), null, secretary))))!;
-        var other = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).CancelAsync(meeting.Id, null, ProcessDatabase.Secretary("GM0590")))))!;
+        var cancel = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).CancelAsync(meeting.Id, new Decisions.Agenda.MeetingChange(null), secretary))))!;
+        var late = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).MoveAsync(meeting.Id, new Decisions.Agenda.MeetingChange(Amsterdam.At(new DateOnly(2024, 9, 17), new TimeOnly(10, 0))), secretary))))!;
+        var other = (await Assert.ThrowsAsync<DomainException>(() => _db.InScopeAsync(sp => commands(sp).CancelAsync(meeting.Id, new Decisions.Agenda.MeetingChange(null), ProcessDatabase.Secretary("GM0590")))))!;
 
         Assert.That(cancel.Code, Is.EqualTo("meeting-has-items"));
         Assert.That(late.Code, Is.EqualTo("meeting-after-deadline"));
@@ -212,14 +216,14 @@ public sealed class ReminderTests
         var process = (await _db.StartAsync()).ProcessId;
         var deadline = (await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.ProcessId == process && t.TimerId == "deadline")));
 
-        var fired = await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Processes.ProcessCommands>().FireTimerAsync(deadline.Id, deadline.DueAt, "test"));
+        var fired = await _db.InScopeAsync(sp => sp.GetRequiredService<Web.Processes.CommandPipeline>().FireTimerAsync(deadline.Id, deadline.DueAt, "test"));
 
         Assert.That(fired, Is.False);
         var after = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.Id == deadline.Id));
         Assert.That(after.Status, Is.EqualTo(TimerStatus.Scheduled));
         Assert.That(after.HangfireJobId, Is.Null, "weeks ahead: no Hangfire job yet");
 
-        await SweepAtAsync(deadline.DueAt - TimerScheduler.WakeUpHorizon - TimeSpan.FromMinutes(1));
+        await SweepAtAsync(deadline.DueAt - TimerStore.WakeUpHorizon - TimeSpan.FromMinutes(1));
         var stillFar = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().SingleAsync(t => t.Id == deadline.Id));
         Assert.That(stillFar.HangfireJobId, Is.Null, "six minutes ahead: still the sweeper's");
 

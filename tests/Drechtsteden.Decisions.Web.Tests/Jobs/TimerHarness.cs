@@ -31,14 +31,13 @@ internal static class TimerHarness
     }
 
     public static Task<Guid> StartAsync(DecisionsAppFactory app, DateTimeOffset deadline, params string[] participants) =>
-        InScopeAsync(app, async sp => (await sp.GetRequiredService<ProcessCommands>().StartAsync(
-            new StartProcess("Korte termijn", $"T-{Guid.NewGuid():N}"[..12], "Het college besluit in te stemmen.", Deadline.AtInstant(deadline),
-                participants.Length == 0 ? ["GM0505"] : participants),
-            "drechtsteden", Coordinator, new CommandKey(null, "start", deadline))).ProcessId);
+        InScopeAsync(app, async sp => (await sp.GetRequiredService<CommandPipeline>().StartAsync(
+            new StartProcess("Korte termijn", $"T-{Guid.NewGuid():N}"[..12], "Het college besluit in te stemmen.", null, null, deadline,
+                Participants: participants.Length == 0 ? ["GM0505"] : participants),
+            Coordinator, "drechtsteden", new CommandKey(null, "start", deadline))).ProcessId);
 
-    public static Task<CommandResponse> RunAsync(DecisionsAppFactory app, Guid processId, Actor actor, Func<DecisionWorkflow, DecisionProcess, DateTimeOffset, IServiceProvider, Task<CommandResult>> command) =>
-        InScopeAsync(app, sp => sp.GetRequiredService<ProcessCommands>().ExecuteAsync(processId, actor, new CommandKey(null, "test", processId), null,
-            (process, now) => command(sp.GetRequiredService<DecisionWorkflow>(), process, now, sp)));
+    public static Task<CommandAnswer> RunAsync(DecisionsAppFactory app, Guid processId, Actor actor, ProcessCommand command) =>
+        InScopeAsync(app, sp => sp.GetRequiredService<CommandPipeline>().RunAsync(processId, command, actor, new CommandKey(null, command.Command, processId)));
 
     public static Task<List<ProcessTimer>> TimersAsync(DecisionsAppFactory app, Guid processId) =>
         InScopeAsync(app, sp => sp.GetRequiredService<DecisionsDbContext>().Timers.AsNoTracking().Where(t => t.ProcessId == processId).ToListAsync());
@@ -74,7 +73,7 @@ internal static class TimerHarness
     }
 
     public static Task<Drechtsteden.Decisions.Agenda.Meeting> AddMeetingAsync(DecisionsAppFactory app, string code, DateTimeOffset startsAt) =>
-        InScopeAsync(app, sp => sp.GetRequiredService<MeetingCommands>().AddAsync(code, startsAt, null, ProcessDatabase.Secretary(code)));
+        InScopeAsync(app, sp => sp.GetRequiredService<MeetingCommands>().AddAsync(code, new Drechtsteden.Decisions.Agenda.MeetingChange(startsAt), ProcessDatabase.Secretary(code)));
 
     public static DateTimeOffset Now => DateTimeOffset.UtcNow;
 

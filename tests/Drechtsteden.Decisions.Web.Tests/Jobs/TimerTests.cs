@@ -63,15 +63,17 @@ public sealed class TimerTests
     {
         var start = Now;
         var process = await StartAsync(_app, start.AddSeconds(3));
-        await RunAsync(_app, process, Coordinator, (w, p, now, _) => Task.FromResult(w.ExtendDeadline(p, Deadline.AtInstant(start.AddSeconds(7)), "Vergadering uitgesteld", Coordinator, now)));
+        await RunAsync(_app, process, Coordinator, new ExtendDeadline(null, start.AddSeconds(7), "Vergadering uitgesteld"));
 
         await Task.Delay(TimeSpan.FromSeconds(4.5));
         Assert.That(await FiringsAsync(_app, process), Is.Empty, "the old instant has passed, nothing fired");
         Assert.That(await ProcessStateAsync(_app, process), Is.EqualTo("Running"));
 
         await WaitUntilAsync(async () => (await FiringsAsync(_app, process)).Count > 0, Patience, "the moved deadline fired");
-        var timer = (await TimersAsync(_app, process)).Single(t => t.TimerId == "deadline");
+        var timer = (await TimersAsync(_app, process)).Single(t => t.TimerId == "deadline" && t.Status == TimerStatus.Fired);
         Assert.That(timer.DueAt, Is.EqualTo(AuditMicroseconds(start.AddSeconds(7))));
+        Assert.That((await TimersAsync(_app, process)).Single(t => t.TimerId == "deadline" && t.Status == TimerStatus.Cancelled).DueAt,
+            Is.EqualTo(AuditMicroseconds(start.AddSeconds(3))), "the old instant stays in history, cancelled");
         Assert.That((await FiringsAsync(_app, process)).Single().FiredAt, Is.GreaterThanOrEqualTo(timer.DueAt));
     }
 
@@ -80,10 +82,8 @@ public sealed class TimerTests
     {
         var process = await StartAsync(_app, Now.AddSeconds(5));
         var meeting = await AddMeetingAsync(_app, "GM0505", Now.AddSeconds(1));
-        await RunAsync(_app, process, ProcessDatabase.Secretary("GM0505"), async (w, p, now, sp) =>
-            w.Schedule(p, "GM0505", await sp.GetRequiredService<Data.DecisionsDbContext>().Meetings.FindAsync(meeting.Id), ProcessDatabase.Secretary("GM0505"), now));
-        await RunAsync(_app, process, ProcessDatabase.College("GM0505"), (w, p, now, _) =>
-            Task.FromResult(w.RecordDecision(p, "GM0505", new DecisionInput(DecisionOutcome.Adopted, 1), ProcessDatabase.College("GM0505"), now)));
+        await RunAsync(_app, process, ProcessDatabase.Secretary("GM0505"), new ScheduleItem(meeting.Id) { Municipality = "GM0505" });
+        await RunAsync(_app, process, ProcessDatabase.College("GM0505"), new RecordDecision(DecisionOutcome.Adopted, 1) { Municipality = "GM0505" });
         Assert.That(await ProcessStateAsync(_app, process), Is.EqualTo("Synchronized"));
 
         var deadline = (await TimersAsync(_app, process)).Single(t => t.TimerId == "deadline");

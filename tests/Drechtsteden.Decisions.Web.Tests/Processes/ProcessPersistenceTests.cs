@@ -29,12 +29,12 @@ public sealed class ProcessPersistenceTests
         var meeting = await _db.AddMeetingAsync(Dordrecht, Sept3);
         await _db.ScheduleAsync(started.ProcessId, Dordrecht, meeting.Id);
         _db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
-        await _db.DecideAsync(started.ProcessId, Dordrecht, new DecisionInput(DecisionOutcome.AdoptedWithAmendments, 1, Text: "Het college besluit niet in te stemmen."));
+        await _db.DecideAsync(started.ProcessId, Dordrecht, new RecordDecision(DecisionOutcome.AdoptedWithAmendments, 1, Text: "Het college besluit niet in te stemmen."));
 
         var process = await _db.LoadAsync(started.ProcessId);
 
         Assert.That(process.State, Is.EqualTo("Diverged"));
-        Assert.That(process.DefinitionVersion, Is.EqualTo(2));
+        Assert.That(process.DefinitionVersion, Is.EqualTo(3));
         Assert.That(process.Deadline.Date, Is.EqualTo(new DateOnly(2024, 9, 10)));
         Assert.That(process.Items, Has.Count.EqualTo(7));
         var item = process.Item(Dordrecht);
@@ -72,7 +72,7 @@ public sealed class ProcessPersistenceTests
             try
             {
                 var outcome = outcomes[i % 3];
-                await _db.DecideAsync(started.ProcessId, Dordrecht, new DecisionInput(outcome, 1, Reason: outcome == DecisionOutcome.Adopted ? null : "reden"));
+                await _db.DecideAsync(started.ProcessId, Dordrecht, new RecordDecision(outcome, 1, Reason: outcome == DecisionOutcome.Adopted ? null : "reden"));
                 return "won";
             }
             catch (DomainException e) when (e.Kind == DomainErrorKind.Conflict)
@@ -109,15 +109,15 @@ public sealed class ProcessPersistenceTests
         var meeting = await _db.AddMeetingAsync(Dordrecht, Sept3);
         await _db.ScheduleAsync(started.ProcessId, Dordrecht, meeting.Id);
         _db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
-        var input = new DecisionInput(DecisionOutcome.Adopted, 1);
+        var input = new RecordDecision(DecisionOutcome.Adopted, 1);
 
         var first = await _db.DecideAsync(started.ProcessId, Dordrecht, input, "decide-dordrecht-1");
         var again = await _db.DecideAsync(started.ProcessId, Dordrecht, input, "decide-dordrecht-1");
 
         Assert.That(first.Replayed, Is.False);
         Assert.That(again.Replayed, Is.True);
-        Assert.That(again with { Replayed = false }, Is.EqualTo(first).Using<CommandResponse>((a, b) =>
-            a.ProcessId == b.ProcessId && a.State == b.State && a.Version == b.Version && a.Changes.SequenceEqual(b.Changes)));
+        Assert.That(again with { Replayed = false }, Is.EqualTo(first).Using<CommandAnswer>((a, b) =>
+            a.ProcessId == b.ProcessId && a.State == b.State && a.Version == b.Version && a.Warnings.SequenceEqual(b.Warnings)));
         var process = await _db.LoadAsync(started.ProcessId);
         Assert.That(process.Item(Dordrecht).Decisions, Has.Count.EqualTo(1));
     }

@@ -75,7 +75,7 @@ public sealed class WorkflowCatalogTests
         Edit(d => d["name"] = "Stiekem gewijzigd");
 
         var error = (await Assert.ThrowsAsync<StartupException>(() => LoadAsync(db)))!;
-        Assert.That(error.Message, Does.Contain(File).And.Contain("raise \"version\" to 3"));
+        Assert.That(error.Message, Does.Contain(File).And.Contain("raise \"version\" to 4"));
     }
 
     [Test]
@@ -106,8 +106,6 @@ public sealed class WorkflowCatalogTests
         Assert.That(host.StandardError, Does.Contain(File).And.Contain("$.item.transitions[1].guards[0]").And.Contain("unknown guard 'MoonIsFull'"));
     }
 
-    private static Task<Web.Processes.CommandResponse> CancelWithoutReasonAsync(ProcessDatabase db, Guid processId) =>
-        db.InScopeAsync(sp => sp.GetRequiredService<Web.Processes.ProcessCommands>().ExecuteAsync(processId, ProcessDatabase.Coordinator,
-            new Web.Data.CommandKey(null, "cancel", processId), null,
-            (process, now) => Task.FromResult(sp.GetRequiredService<DecisionWorkflow>().Cancel(process, null, ProcessDatabase.Coordinator, now))));
+    private static Task<Web.Processes.CommandAnswer> CancelWithoutReasonAsync(ProcessDatabase db, Guid processId) =>
+        db.RunAsync(processId, new CancelProcess(null), ProcessDatabase.Coordinator);
 }

@@ -1,4 +1,5 @@
 using Drechtsteden.Decisions.Agenda;
+using Drechtsteden.Decisions.Input;
 using Drechtsteden.Decisions.Processes;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,9 @@ internal sealed class DecisionProcessConfiguration : IEntityTypeConfiguration<De
         builder.Property(p => p.Id).ValueGeneratedNever();
         builder.Property(p => p.DefinitionId).HasMaxLength(100);
         builder.Property(p => p.RegionCode).HasMaxLength(40);
-        builder.Property(p => p.Title).HasMaxLength(DecisionWorkflow.MaxTitleLength);
-        builder.Property(p => p.Reference).HasMaxLength(DecisionWorkflow.MaxReferenceLength);
+        builder.Property(p => p.Title).HasMaxLength(Limits.Title);
+        builder.Property(p => p.Reference).HasMaxLength(Limits.Reference);
+        builder.Property(p => p.CancellationReason).HasMaxLength(Limits.Reason);
         builder.Property(p => p.State).HasMaxLength(100);
         builder.Property(p => p.CreatedBy).HasMaxLength(200);
         builder.Property<uint>("Version").IsRowVersion();
@@ -55,9 +57,9 @@ internal sealed class ConceptVersionConfiguration : IEntityTypeConfiguration<Con
         // Ids are made by the domain (UUIDv7); new children found through a navigation are then inserted, not updated.
         builder.Property(c => c.Id).ValueGeneratedNever();
         builder.HasIndex(c => new { c.ProcessId, c.Number }).IsUnique();
-        builder.Property(c => c.Text).HasMaxLength(DecisionWorkflow.MaxTextLength);
-        builder.Property(c => c.DocumentUrl).HasMaxLength(2000);
-        builder.Property(c => c.Note).HasMaxLength(2000);
+        builder.Property(c => c.Text).HasMaxLength(Limits.Text);
+        builder.Property(c => c.DocumentUrl).HasMaxLength(Limits.Url);
+        builder.Property(c => c.Note).HasMaxLength(Limits.Reason);
         builder.Property(c => c.CreatedBy).HasMaxLength(200);
     }
 }
@@ -93,8 +95,8 @@ internal sealed class DecisionConfiguration : IEntityTypeConfiguration<Decision>
         builder.Property(d => d.Id).ValueGeneratedNever();
         builder.HasIndex(d => new { d.ItemId, d.Sequence }).IsUnique();
         builder.Property(d => d.Outcome).HasMaxLength(30);
-        builder.Property(d => d.Text).HasMaxLength(DecisionWorkflow.MaxTextLength);
-        builder.Property(d => d.Reason).HasMaxLength(2000);
+        builder.Property(d => d.Text).HasMaxLength(Limits.Text);
+        builder.Property(d => d.Reason).HasMaxLength(Limits.Reason);
         builder.Property(d => d.RecordedBy).HasMaxLength(200);
         builder.Ignore(d => d.IsAdoption);
     }
@@ -108,7 +110,7 @@ internal sealed class DeadlineChangeConfiguration : IEntityTypeConfiguration<Dea
         builder.HasKey(c => c.Id);
         // Ids are made by the domain (UUIDv7); new children found through a navigation are then inserted, not updated.
         builder.Property(c => c.Id).ValueGeneratedNever();
-        builder.Property(c => c.Reason).HasMaxLength(2000);
+        builder.Property(c => c.Reason).HasMaxLength(Limits.Reason);
         builder.Property(c => c.ChangedBy).HasMaxLength(200);
     }
 }
@@ -123,7 +125,7 @@ internal sealed class MeetingConfiguration : IEntityTypeConfiguration<Meeting>
         builder.Property(m => m.Id).ValueGeneratedNever();
         builder.Property(m => m.MunicipalityCode).HasMaxLength(6);
         builder.Property(m => m.Status).HasMaxLength(20);
-        builder.Property(m => m.Note).HasMaxLength(500);
+        builder.Property(m => m.Note).HasMaxLength(Limits.MeetingNote);
         builder.Property<uint>("Version").IsRowVersion();
         builder.Ignore(m => m.Date);
         builder.Ignore(m => m.IsCancelled);

@@ -291,7 +291,8 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasColumnName("id");
 
                     b.Property<string>("CancellationReason")
-                        .HasColumnType("text")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("cancellation_reason");
 
                     b.Property<DateTimeOffset>("CreatedAt")
@@ -773,6 +774,10 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -796,10 +801,19 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("instance_key");
 
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
                     b.Property<string>("MunicipalityCode")
                         .HasMaxLength(6)
                         .HasColumnType("character varying(6)")
                         .HasColumnName("municipality_code");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
 
                     b.Property<int>("OffsetDays")
                         .HasColumnType("integer")
@@ -828,9 +842,14 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasDatabaseName("ix_timers_due_at")
                         .HasFilter("status = 'Scheduled'");
 
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_timers_status")
+                        .HasFilter("status = 'Parked'");
+
                     b.HasIndex("ProcessId", "InstanceKey")
                         .IsUnique()
-                        .HasDatabaseName("ix_timers_process_id_instance_key");
+                        .HasDatabaseName("ix_timers_process_id_instance_key")
+                        .HasFilter("status = 'Scheduled'");
 
                     b.ToTable("timers", (string)null);
                 });

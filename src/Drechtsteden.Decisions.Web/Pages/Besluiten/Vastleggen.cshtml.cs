@@ -1,6 +1,5 @@
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
-using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Processes;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,7 +9,7 @@ namespace Drechtsteden.Decisions.Web.Pages.Besluiten;
 /// The college records its decision: outcome, date, the adopted text (prefilled with the concept) with a live word
 /// diff against the concept while it is edited, and a reason when it defers.
 /// </summary>
-public sealed class VastleggenModel(ProcessService processes) : AppPageModel
+public sealed class VastleggenModel(ProcessQueries processes, CommandPipeline pipeline) : AppPageModel
 {
     public DecisionProcess Process { get; private set; } = null!;
     public AgendaItem Item { get; private set; } = null!;
@@ -21,6 +20,11 @@ public sealed class VastleggenModel(ProcessService processes) : AppPageModel
     [BindProperty] public string? Tekst { get; set; }
     [BindProperty] public string? Reden { get; set; }
     [BindProperty] public int? Conceptversie { get; set; }
+
+    protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
+    {
+        ["outcome"] = nameof(Uitkomst), ["decidedOn"] = nameof(Besluitdatum), ["text"] = nameof(Tekst), ["reason"] = nameof(Reden), ["conceptVersion"] = nameof(Uitkomst),
+    };
 
     public static readonly DecisionOutcome[] Outcomes = [DecisionOutcome.Adopted, DecisionOutcome.AdoptedWithAmendments, DecisionOutcome.Rejected, DecisionOutcome.Deferred];
 
@@ -46,9 +50,9 @@ public sealed class VastleggenModel(ProcessService processes) : AppPageModel
         if (!await LoadAsync(id, cancellationToken))
             return NotFound();
         var code = Actor.MunicipalityCode ?? "";
-        var request = new DecisionRequest(Uitkomst, Conceptversie ?? Concept.Number, Besluitdatum,
-            Uitkomst is DecisionOutcome.Deferred or DecisionOutcome.Rejected && TextComparison.AreIdentical(Tekst, Concept.Text) ? null : Tekst, Reden);
-        return await CommandAsync(() => processes.DecideAsync(id, code, request, Actor, Key("decision", new { id, code, request }), null, cancellationToken),
+        var request = new RecordDecision(Uitkomst, Conceptversie ?? Concept.Number, Besluitdatum,
+            Uitkomst is DecisionOutcome.Deferred or DecisionOutcome.Rejected && TextComparison.AreIdentical(Tekst, Concept.Text) ? null : Tekst, Reden) { Municipality = code };
+        return await CommandAsync(() => pipeline.RunAsync(id, request, Actor, Key(request.Command, new { id, code, request }), null, cancellationToken),
             Uitkomst == DecisionOutcome.Deferred ? "Het aanhouden is vastgelegd; de secretaris agendeert het punt opnieuw." : "Het besluit is vastgelegd.",
             () => Redirect("/besluiten"), () => Task.FromResult<IActionResult>(Page()));
     }

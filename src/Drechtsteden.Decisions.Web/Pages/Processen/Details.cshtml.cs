@@ -5,7 +5,6 @@ using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
-using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Processes;
@@ -21,7 +20,7 @@ namespace Drechtsteden.Decisions.Web.Pages.Processen;
 /// region that the browser polls (htmx, every 2 s; unchanged → 204, nothing swapped) — and the coordinator's
 /// commands (revise the concept, extend the deadline, release for publication, cancel).
 /// </summary>
-public sealed class DetailsModel(ProcessService processes, DecisionWorkflow workflow, DecisionsDbContext db, AuditVerifier verifier) : AppPageModel
+public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow, DecisionsDbContext db, AuditVerifier verifier) : AppPageModel
 {
     public ProcessDto Process { get; private set; } = null!;
     public WorkflowDefinition Definition { get; private set; } = null!;
@@ -34,7 +33,13 @@ public sealed class DetailsModel(ProcessService processes, DecisionWorkflow work
 
     public bool ReadsAudit => Actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
 
-    public bool May(string trigger) => Process.PermittedTriggers.Contains(trigger);
+    /// <summary>Whether the reader may give this command (<see cref="WorkflowCommands"/>) on the process now.</summary>
+    public bool May(string command) => Process.PermittedCommands.Contains(command);
+
+    protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
+    {
+        ["text"] = nameof(ConceptTekst), ["note"] = nameof(ConceptToelichting), ["date"] = nameof(NieuweTermijn), ["reason"] = nameof(Reden),
+    };
 
     // The coordinator's forms (kept when a command is refused).
     [BindProperty] public string? ConceptTekst { get; set; }
@@ -57,37 +62,25 @@ public sealed class DetailsModel(ProcessService processes, DecisionWorkflow work
         return Partial("_ProcessLive", this);
     }
 
-    public Task<IActionResult> OnPostReviseAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var request = new ReviseConceptRequest(ConceptTekst, null, ConceptToelichting);
-        return RunAsync(id, "Er is een nieuwe conceptversie vastgelegd; colleges die op een oudere versie besloten, besluiten opnieuw.",
-            () => processes.ReviseAsync(id, request, Actor, Key("revise", new { id, request }), Versie, cancellationToken), cancellationToken);
-    }
+    public Task<IActionResult> OnPostReviseAsync(Guid id, CancellationToken cancellationToken) =>
+        RunAsync(id, new ReviseConcept(ConceptTekst, null, ConceptToelichting),
+            "Er is een nieuwe conceptversie vastgelegd; colleges die op een oudere versie besloten, besluiten opnieuw.", cancellationToken);
 
-    public Task<IActionResult> OnPostExtendAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var request = new DeadlineRequest(NieuweTermijn, null, Reden);
-        return RunAsync(id, "De termijn is verlengd.",
-            () => processes.ExtendAsync(id, request, Actor, Key("deadline", new { id, request }), Versie, cancellationToken), cancellationToken);
-    }
+    public Task<IActionResult> OnPostExtendAsync(Guid id, CancellationToken cancellationToken) =>
+        RunAsync(id, new ExtendDeadline(NieuweTermijn, null, Reden), "De termijn is verlengd.", cancellationToken);
 
     public Task<IActionResult> OnPostPublishAsync(Guid id, CancellationToken cancellationToken)
     {
-        var request = new PublishRequest(PublicerenOp is { } local ? Amsterdam.At(DateOnly.FromDateTime(local), TimeOnly.FromDateTime(local)) : null);
-        return RunAsync(id, request.At is null ? "Het besluit is vrijgegeven voor publicatie." : "De publicatie is gepland.",
-            () => processes.PublishAsync(id, request, Actor, Key("publish", new { id, request }), Versie, cancellationToken), cancellationToken);
+        var request = new Publish(PublicerenOp is { } local ? Amsterdam.At(DateOnly.FromDateTime(local), TimeOnly.FromDateTime(local)) : null);
+        return RunAsync(id, request, request.At is null ? "Het besluit is vrijgegeven voor publicatie." : "De publicatie is gepland.", cancellationToken);
     }
 
-    public Task<IActionResult> OnPostCancelAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var request = new CancelRequest(Reden);
-        return RunAsync(id, "Het proces is geannuleerd.",
-            () => processes.CancelAsync(id, request, Actor, Key("cancel", new { id, request }), Versie, cancellationToken), cancellationToken);
-    }
+    public Task<IActionResult> OnPostCancelAsync(Guid id, CancellationToken cancellationToken) =>
+        RunAsync(id, new CancelProcess(Reden), "Het proces is geannuleerd.", cancellationToken);
 
-    private Task<IActionResult> RunAsync(Guid id, string notice, Func<Task<CommandResponse>> command, CancellationToken cancellationToken) =>
-        CommandAsync(command, notice, () => Redirect($"/processen/{id}"),
-            async () => await LoadAsync(id, cancellationToken) ? Page() : NotFound());
+    private Task<IActionResult> RunAsync(Guid id, ProcessCommand command, string notice, CancellationToken cancellationToken) =>
+        CommandAsync(() => pipeline.RunAsync(id, command, Actor, Key(command.Command, new { id, command = (object)command }), Versie, cancellationToken),
+            notice, () => Redirect($"/processen/{id}"), async () => await LoadAsync(id, cancellationToken) ? Page() : NotFound());
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -1,5 +1,5 @@
+using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
-using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Processes;
 using Microsoft.AspNetCore.Mvc;
@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Drechtsteden.Decisions.Web.Pages.Processen;
 
 /// <summary>The coordinator starts a process: title, reference, deadline, concept text and the participating colleges.</summary>
-public sealed class NieuwModel(ProcessService processes, DecisionsDbContext db) : AppPageModel
+public sealed class NieuwModel(CommandPipeline pipeline, DecisionsDbContext db) : AppPageModel
 {
     [BindProperty] public string? Titel { get; set; }
     [BindProperty] public string? Zaaknummer { get; set; }
@@ -18,6 +18,12 @@ public sealed class NieuwModel(ProcessService processes, DecisionsDbContext db) 
     [BindProperty] public List<string> Deelnemers { get; set; } = [];
 
     public IReadOnlyList<Municipality> Members { get; private set; } = [];
+
+    protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
+    {
+        ["title"] = nameof(Titel), ["reference"] = nameof(Zaaknummer), ["deadlineDate"] = nameof(Termijn), ["documentUrl"] = nameof(Document),
+        ["conceptText"] = nameof(Concept), ["participants"] = nameof(Deelnemers),
+    };
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -30,15 +36,14 @@ public sealed class NieuwModel(ProcessService processes, DecisionsDbContext db) 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         Guid started = default;
-        var request = new StartProcessRequest(Titel, Zaaknummer, Concept, string.IsNullOrWhiteSpace(Document) ? null : Document, Termijn, null, null,
-            [.. Deelnemers], null, null, null);
+        var request = new StartProcess(Titel, Zaaknummer, Concept, string.IsNullOrWhiteSpace(Document) ? null : Document, Termijn, null, null, [.. Deelnemers]);
         if (Termijn is null)
         {
             ModelState.AddModelError(nameof(Termijn), "Vul de termijn in.");
             await LoadAsync(cancellationToken);
             return Page();
         }
-        return await CommandAsync(async () => started = (await processes.StartAsync(request, Actor, RegionCode, Key("start", request), cancellationToken)).ProcessId,
+        return await CommandAsync(async () => started = (await pipeline.StartAsync(request, Actor, RegionCode, Key(StartProcess.Command, request), cancellationToken)).ProcessId,
             "Het proces is gestart.", () => Redirect($"/processen/{started}"),
             async () => { await LoadAsync(cancellationToken); return Page(); });
     }

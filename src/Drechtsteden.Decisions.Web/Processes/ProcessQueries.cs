@@ -1,19 +1,16 @@
 using System.Globalization;
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
-using Drechtsteden.Decisions.Time;
-using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Drechtsteden.Decisions.Web.Processes;
 
 /// <summary>
-/// What the API and the web pages both do with processes: read them as the actor may see them, and turn a request
-/// into a workflow command (authorization first, then validation, then the command under the process lock). The
-/// HTTP layers only translate headers and forms.
+/// What the API and the web pages read about processes, as the reader may see them: the visibility filter, the
+/// embargo (the definition says in which states it is lifted), and what the reader may do now (from the engine).
 /// </summary>
-public sealed class ProcessService(DecisionsDbContext db, ProcessCommands commands, DecisionWorkflow workflow, TimeProvider clock)
+public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workflow, TimeProvider clock)
 {
     public DateTimeOffset Now => clock.GetUtcNow();
 
@@ -33,7 +30,7 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
         var now = clock.GetUtcNow();
         var rows = await db.Processes.AsNoTracking().Readable(actor, region)
             .OrderBy(p => p.DeadlineAt).ThenBy(p => p.Id).Skip(offset).Take(limit)
-            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate, Current = p.Concepts.Max(c => c.Number) })
+            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.DefinitionId, p.DefinitionVersion, p.State, p.DeadlineAt, p.DeadlineDate, Current = p.Concepts.Max(c => c.Number) })
             .ToListAsync(cancellationToken);
         // Each item's latest decision, through the (item_id, sequence) index: LINQ's "first of each group" would number
         // every decision in the database on every call.
@@ -48,7 +45,7 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
         {
             var items = latest[p.Id].ToList();
             var decided = items.Where(d => d.Outcome is not null).Select(d => (Outcome: Enum.Parse<DecisionOutcome>(d.Outcome!), d.ConceptVersion, d.TextMatchesConcept)).ToList();
-            return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, p.State, p.DeadlineAt, p.DeadlineDate,
+            return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion), p.State, p.DeadlineAt, p.DeadlineDate,
                 (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), items.Count,
                 decided.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
                 decided.Count(d => d.Outcome != DecisionOutcome.Deferred));
@@ -68,7 +65,7 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
         var process = await db.ProcessAggregates.AsSingleQuery().Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (process is null)
             return null;
-        var version = commands.VersionOf(process);
+        var version = db.Entry(process).Property<uint>("Version").CurrentValue;
         db.ChangeTracker.Clear();
         return (await ToDtoAsync(process, version, actor, cancellationToken), process);
     }
@@ -76,76 +73,6 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
     /// <summary>The aggregate itself, read-only, for pages that need more than the DTO (the definition, the items' meetings).</summary>
     public Task<DecisionProcess?> FindAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>
         db.ProcessAggregates.AsNoTracking().AsSingleQuery().Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
-
-    public async Task<CommandResponse> StartAsync(StartProcessRequest request, Actor actor, string? userRegion, CommandKey key, CancellationToken cancellationToken = default)
-    {
-        if (actor.Role != Role.Coordinator)
-            throw DomainException.Forbidden("role-not-allowed", $"The role {actor.Role} may not start a process.");
-        var deadline = request switch
-        {
-            { DeadlineDate: { } date, DeadlineAt: null } => Deadline.EndOfDay(date),
-            { DeadlineAt: { } at, DeadlineDate: null } => Deadline.AtInstant(at),
-            _ => throw DomainException.Invalid("deadline-required", "Give the deadline either as a date (deadlineDate) or as an instant (deadlineAt).", "deadlineDate"),
-        };
-        var region = request.Region ?? userRegion
-            ?? await db.Regions.OrderBy(r => r.Code).Select(r => r.Code).FirstOrDefaultAsync(cancellationToken)
-            ?? throw DomainException.NotFound("region-not-found", "No region is configured.");
-        var command = new StartProcess(request.Title ?? "", request.Reference ?? "", request.ConceptText ?? "", deadline, request.Participants ?? [],
-            request.SynchronizationWindowStart, request.DocumentUrl, request.DefinitionId, request.TimerOffsets);
-        return await commands.StartAsync(command, region, actor, key, cancellationToken);
-    }
-
-    public Task<CommandResponse> ScheduleAsync(Guid id, string code, ScheduleRequest request, Actor actor, CommandKey key, uint? expectedVersion,
-        CancellationToken cancellationToken = default) =>
-        commands.ExecuteAsync(id, actor, key, expectedVersion, async (process, now) =>
-        {
-            workflow.Authorize(process, "Schedule", actor, code);
-            var meetingId = request.MeetingId ?? throw DomainException.Invalid("meeting-required", "Choose one of the college's meetings (meetingId).", "meetingId");
-            var meeting = await db.Meetings.FindAsync([meetingId], cancellationToken)
-                ?? throw DomainException.Invalid("meeting-not-found", $"Meeting {meetingId} does not exist.", "meetingId");
-            return workflow.Schedule(process, code, meeting, actor, now);
-        }, cancellationToken);
-
-    public Task<CommandResponse> DecideAsync(Guid id, string code, DecisionRequest request, Actor actor, CommandKey key, uint? expectedVersion,
-        CancellationToken cancellationToken = default) =>
-        commands.ExecuteAsync(id, actor, key, expectedVersion, (process, now) =>
-        {
-            workflow.Authorize(process, request.Outcome == DecisionOutcome.Deferred ? "Defer" : "Decide", actor, code);
-            var input = new DecisionInput(
-                request.Outcome ?? throw DomainException.Invalid("outcome-required", "Say what the college decided (outcome).", "outcome"),
-                request.ConceptVersion ?? throw DomainException.Invalid("concept-version-required", "Name the concept version the college decided on (conceptVersion).", "conceptVersion"),
-                request.DecidedOn, request.Text, request.Reason);
-            return Task.FromResult(workflow.RecordDecision(process, code, input, actor, now));
-        }, cancellationToken);
-
-    public Task<CommandResponse> ReviseAsync(Guid id, ReviseConceptRequest request, Actor actor, CommandKey key, uint? expectedVersion,
-        CancellationToken cancellationToken = default) =>
-        commands.ExecuteAsync(id, actor, key, expectedVersion, (process, now) =>
-            Task.FromResult(workflow.ReviseConcept(process, request.Text ?? "", request.DocumentUrl, request.Note, actor, now)), cancellationToken);
-
-    public Task<CommandResponse> ExtendAsync(Guid id, DeadlineRequest request, Actor actor, CommandKey key, uint? expectedVersion,
-        CancellationToken cancellationToken = default) =>
-        commands.ExecuteAsync(id, actor, key, expectedVersion, (process, now) =>
-        {
-            workflow.Authorize(process, "ExtendDeadline", actor);
-            var deadline = request switch
-            {
-                { Date: { } date, At: null } => Deadline.EndOfDay(date),
-                { At: { } at, Date: null } => Deadline.AtInstant(at),
-                _ => throw DomainException.Invalid("deadline-required", "Give the new deadline either as a date (date) or as an instant (at).", "date"),
-            };
-            return Task.FromResult(workflow.ExtendDeadline(process, deadline, request.Reason, actor, now));
-        }, cancellationToken);
-
-    public Task<CommandResponse> PublishAsync(Guid id, PublishRequest request, Actor actor, CommandKey key, uint? expectedVersion,
-        CancellationToken cancellationToken = default) =>
-        commands.ExecuteAsync(id, actor, key, expectedVersion, (process, now) =>
-            Task.FromResult(workflow.Publish(process, request.At, actor, now)), cancellationToken);
-
-    public Task<CommandResponse> CancelAsync(Guid id, CancelRequest request, Actor actor, CommandKey key, uint? expectedVersion,
-        CancellationToken cancellationToken = default) =>
-        commands.ExecuteAsync(id, actor, key, expectedVersion, (process, now) =>
-            Task.FromResult(workflow.Cancel(process, request.Reason, actor, now)), cancellationToken);
 
     /// <summary>The college's planned meetings from now until the process's deadline: what a secretary may choose from.</summary>
     public Task<List<Meeting>> SchedulableMeetingsAsync(DecisionProcess process, string code, CancellationToken cancellationToken = default)
@@ -156,16 +83,20 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
             .OrderBy(m => m.StartsAt).ToListAsync(cancellationToken);
     }
 
+    /// <summary>How a process names the definition it is pinned to: id@version.</summary>
+    public static string Pinned(string definitionId, int version) => $"{definitionId}@{version.ToString(CultureInfo.InvariantCulture)}";
+
     public static int DaysLeft(DecisionProcess p, DateTimeOffset now) => (int)Math.Ceiling((p.DeadlineAt - now).TotalDays);
 
     private async Task<ProcessDto> ToDtoAsync(DecisionProcess p, uint version, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var definition = workflow.DefinitionOf(p);
         var codes = p.Items.Select(i => i.MunicipalityCode).ToList();
         var withMeeting = await db.Meetings.AsNoTracking()
             .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < p.DeadlineAt)
             .Select(m => m.MunicipalityCode).Distinct().ToListAsync(cancellationToken);
-        var published = p.State == "Published" || (p.PublicationAt is { } at && at <= now && p.State != "PublicationPlanned");
+        var published = definition.IsEmbargoLifted(p.State);
         var items = p.Items.OrderBy(i => i.MunicipalityCode).Select(i =>
         {
             // Embargo: before publication a secretary or college sees the decisions of its own municipality only.
@@ -175,13 +106,14 @@ public sealed class ProcessService(DecisionsDbContext db, ProcessCommands comman
                 embargoed || latest is null ? null : new DecisionDto(latest.Sequence, latest.ConceptVersion, latest.Outcome, latest.Text, latest.DecidedOn, latest.Reason, latest.RecordedAt),
                 embargoed || latest is null ? null : p.IsIdentical(i),
                 embargoed ? null : p.DiffOf(i),
-                i.MeetingId is null && latest?.Outcome is not (DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments or DecisionOutcome.Rejected) && !withMeeting.Contains(i.MunicipalityCode),
-                embargoed ? 0 : i.Decisions.Count);
+                ProcessRisks.HasNoMeetingLeft(definition, p, i, withMeeting.Contains(i.MunicipalityCode), now),
+                embargoed ? 0 : i.Decisions.Count,
+                workflow.PermittedCommands(p, i.MunicipalityCode, actor, now));
         }).ToList();
-        return new ProcessDto(p.Id, p.Title, p.Reference, p.RegionCode, $"{p.DefinitionId}@{p.DefinitionVersion.ToString(CultureInfo.InvariantCulture)}", p.State, p.DeadlineAt,
+        return new ProcessDto(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion), p.State, p.DeadlineAt,
             p.DeadlineDate, p.SynchronizationWindowStart, DaysLeft(p, now), p.PublicationAt, p.CurrentConcept.Number,
             p.Concepts.OrderBy(c => c.Number).Select(c => new ConceptDto(c.Number, c.Text, c.DocumentUrl, c.Note, c.CreatedAt)).ToList(),
-            items, workflow.PermittedTriggers(p, null, actor, now), version);
+            items, workflow.PermittedCommands(p, null, actor, now), version);
     }
 }
 
