@@ -98,6 +98,25 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender se
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// An administrator sends a parked message again: it is pending once more, with its attempts reset; audited on its
+    /// process's chain. False when the message is not parked.
+    /// </summary>
+    public static async Task<bool> RetryAsync(DecisionsDbContext db, AuditTrail audit, long messageId, Actor actor, TimeProvider clock, CancellationToken cancellationToken) =>
+        await audit.InTransactionAsync(async () =>
+        {
+            var message = await db.Outbox.FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken);
+            if (message is not { Status: OutboxStatus.Failed })
+                return false;
+            message.Status = OutboxStatus.Pending;
+            message.Attempts = 0;
+            message.NextAttemptAt = clock.GetUtcNow();
+            await audit.AppendAsync(actor, new AuditRecord(message.ProcessId ?? AuditEntry.SystemChain, "message.retried", "message",
+                message.Id.ToString(CultureInfo.InvariantCulture), message.Subject, message.ProcessId, null, message.MunicipalityCode,
+                After: new JsonObject { ["recipient"] = message.RecipientUserId, ["kind"] = message.Kind }, Reason: message.LastError), cancellationToken);
+            return true;
+        }, cancellationToken);
+
     /// <summary>The mail server accepted the message at <paramref name="at"/>.</summary>
     public static void Delivered(OutboxMessage message, DateTimeOffset at)
     {

@@ -19,6 +19,7 @@ public sealed class BerichtenModel(DecisionsDbContext db) : AppPageModel
         "publication" => "Vrijgave",
         "escalation" => "Escalatie",
         "risk" => "Risico",
+        "alert" => "Storing",
         _ => "Bericht",
     };
 
