@@ -26,7 +26,8 @@ public sealed class WorkflowDefinitionException(IReadOnlyList<DefinitionError> e
 /// </summary>
 public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, WorkflowBlocks<TContext> blocks)
 {
-    private readonly JsonSchema _schema = JsonSchema.FromText(schemaJson);
+    // A registry of its own: several readers built at once (several hosts in one process) do not share the global one.
+    private readonly JsonSchema _schema = JsonSchema.FromText(schemaJson, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
 
     public WorkflowDefinition Read(string file, string json)
     {

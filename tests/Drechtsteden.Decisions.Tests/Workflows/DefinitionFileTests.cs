@@ -38,3 +38,35 @@ public sealed class DefinitionFileTests
         Assert.That(diagram, Does.Contain("Synchronized").And.Contain("AllItemsIdentical").And.Contain("PublicationIsLater"));
     }
 }
+
+public sealed class ConcurrentReaderTests
+{
+    [Test]
+    public void Readers_built_and_used_at_once_on_many_threads_all_read_every_definition()
+    {
+        var files = Directory.GetFiles(Scenario.WorkflowFolder, "*.workflow.json").Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToList();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        var schema = File.ReadAllText(Path.Combine(Scenario.WorkflowFolder, "workflow.schema.json"));
+        for (var round = 0; round < 40; round++)
+        {
+            using var start = new Barrier(8);
+            var threads = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
+            {
+                try
+                {
+                    start.SignalAndWait();
+                    var reader = new WorkflowDefinitionReader<Decisions.Processes.ProcessContext>(schema, Decisions.Processes.ProcessBlocks.Create());
+                    foreach (var (file, json) in files)
+                        reader.Read(file, json);
+                }
+                catch (Exception e)
+                {
+                    failures.Add(e);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+        }
+        Assert.That(failures.Select(f => f.Message), Is.Empty, "several hosts in one process (tests, a migration verb) each build a reader");
+    }
+}
