@@ -73,6 +73,8 @@ internal sealed class ProcessTimerConfiguration : IEntityTypeConfiguration<Proce
         builder.Property(t => t.HangfireJobId).HasMaxLength(100);
         builder.Property(t => t.LastError).HasMaxLength(TimerStore.MaxErrorLength);
         builder.Ignore(t => t.Stored);
+        // A process's timers, all of them (the reconciliation reads them in every command).
+        builder.HasIndex(t => new { t.ProcessId, t.DueAt });
         // At most one scheduled instance per key: a new instant replaces it, history keeps the rest.
         builder.HasIndex(t => new { t.ProcessId, t.InstanceKey }).IsUnique().HasFilter("status = 'Scheduled'");
         // The sweeper's question: which scheduled timers are due?

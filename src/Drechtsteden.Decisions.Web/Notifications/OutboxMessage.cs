@@ -66,6 +66,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => m.DedupeKey).IsUnique();
         builder.HasIndex(m => m.NextAttemptAt).HasFilter("status = 'Pending'");
         builder.HasIndex(m => new { m.RecipientUserId, m.CreatedAt });
+        builder.HasIndex(m => m.ProcessId);
         builder.Property(m => m.DedupeKey).HasMaxLength(OutboxMessage.MaxDedupeKeyLength);
         builder.Property(m => m.Kind).HasMaxLength(30);
         builder.Property(m => m.RecipientUserId).HasMaxLength(200);

@@ -91,11 +91,25 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     private async Task<ProcessDto> ToDtoAsync(DecisionProcess p, uint version, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var definition = workflow.DefinitionOf(p);
+        return View(p, version, actor, await CollegesWithMeetingAsync(p, now, cancellationToken), now);
+    }
+
+    /// <summary>The participating colleges that still have a planned meeting before the process's deadline.</summary>
+    public Task<List<string>> CollegesWithMeetingAsync(DecisionProcess p, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
         var codes = p.Items.Select(i => i.MunicipalityCode).ToList();
-        var withMeeting = await db.Meetings.AsNoTracking()
+        return db.Meetings.AsNoTracking()
             .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < p.DeadlineAt)
             .Select(m => m.MunicipalityCode).Distinct().ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The process as <paramref name="actor"/> sees it: the one place the embargo is applied (before publication a
+    /// secretary or college sees the decisions of its own municipality only), with what the actor may do now.
+    /// </summary>
+    public ProcessDto View(DecisionProcess p, uint version, Actor actor, IReadOnlyCollection<string> withMeeting, DateTimeOffset now)
+    {
+        var definition = workflow.DefinitionOf(p);
         var published = definition.IsEmbargoLifted(p.State);
         var items = p.Items.OrderBy(i => i.MunicipalityCode).Select(i =>
         {

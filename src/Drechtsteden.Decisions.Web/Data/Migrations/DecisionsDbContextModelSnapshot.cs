@@ -846,6 +846,9 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasDatabaseName("ix_timers_status")
                         .HasFilter("status = 'Parked'");
 
+                    b.HasIndex("ProcessId", "DueAt")
+                        .HasDatabaseName("ix_timers_process_id_due_at");
+
                     b.HasIndex("ProcessId", "InstanceKey")
                         .IsUnique()
                         .HasDatabaseName("ix_timers_process_id_instance_key")
@@ -1002,6 +1005,9 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_outbox_messages_next_attempt_at")
                         .HasFilter("status = 'Pending'");
+
+                    b.HasIndex("ProcessId")
+                        .HasDatabaseName("ix_outbox_messages_process_id");
 
                     b.HasIndex("RecipientUserId", "CreatedAt")
                         .HasDatabaseName("ix_outbox_messages_recipient_user_id_created_at");

@@ -48,6 +48,11 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                 oldNullable: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_timers_process_id_due_at",
+                table: "timers",
+                columns: new[] { "process_id", "due_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_timers_process_id_instance_key",
                 table: "timers",
                 columns: new[] { "process_id", "instance_key" },
@@ -59,11 +64,20 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                 table: "timers",
                 column: "status",
                 filter: "status = 'Parked'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_process_id",
+                table: "outbox_messages",
+                column: "process_id");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "ix_timers_process_id_due_at",
+                table: "timers");
+
             migrationBuilder.DropIndex(
                 name: "ix_timers_process_id_instance_key",
                 table: "timers");
@@ -71,6 +85,10 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
             migrationBuilder.DropIndex(
                 name: "ix_timers_status",
                 table: "timers");
+
+            migrationBuilder.DropIndex(
+                name: "ix_outbox_messages_process_id",
+                table: "outbox_messages");
 
             migrationBuilder.DropColumn(
                 name: "attempts",
