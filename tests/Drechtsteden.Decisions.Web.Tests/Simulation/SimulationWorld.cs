@@ -115,7 +115,8 @@ internal sealed class SimulationWorld : IAsyncDisposable
         await run.RunAsync();
     }
 
-    private async Task SeedAsync(string region, string[] codes)
+    /// <summary>A region of its own with these colleges, their secretaries and colleges, and a coordinator.</summary>
+    public async Task SeedAsync(string region, string[] codes)
     {
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
