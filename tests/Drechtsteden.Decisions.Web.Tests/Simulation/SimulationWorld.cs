@@ -546,9 +546,19 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
         }
     }
 
-    /// <summary>At the end of the history: every chain, read whole from the database, passes the verifier.</summary>
+    /// <summary>
+    /// At the end of the history: every chain, read whole from the database, passes the verifier, and every action on
+    /// it has its Dutch name for the pages and the ZGW export (actieWeergave).
+    /// </summary>
     private async Task VerifyTrailsAsync()
     {
+        var ids = _model.Processes.Select(p => p.Id).ToArray();
+        var actions = await world.BatchAsync(("SELECT DISTINCT action FROM audit_entries WHERE chain_id = ANY($1)", [ids]));
+        foreach (var action in actions[0].Select(r => (string)r[0]!))
+        {
+            if (ActionNames.Dutch(action) == action)
+                Fail($"The audit action '{action}' has no Dutch name (Audit/AuditExport.cs, ActionNames).");
+        }
         foreach (var process in _model.Processes)
         {
             var verification = await world.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync(process.Id));

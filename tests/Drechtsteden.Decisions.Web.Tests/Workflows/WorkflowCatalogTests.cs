@@ -79,6 +79,19 @@ public sealed class WorkflowCatalogTests
     }
 
     [Test]
+    public void Every_step_a_shipped_definition_audits_has_a_Dutch_name()
+    {
+        var catalog = new WorkflowCatalog(new WorkflowOptions { Directory = _folder }, ProcessBlocks.Create(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<WorkflowCatalog>.Instance);
+        var audited = catalog.ReadFiles()
+            .SelectMany(f => f.Definition.Process.Transitions.Concat(f.Definition.Item.Transitions))
+            .Select(t => t.Audit).OfType<string>().Distinct().ToList();
+
+        Assert.That(audited, Is.Not.Empty);
+        Assert.That(audited.Where(a => Web.Audit.ActionNames.Dutch(a) == a), Is.Empty, "audit names without a Dutch name in ActionNames");
+    }
+
+    [Test]
     public async Task Loading_the_same_files_again_stores_nothing_twice()
     {
         await using var db = await ProcessDatabase.CreateAsync(_folder);
