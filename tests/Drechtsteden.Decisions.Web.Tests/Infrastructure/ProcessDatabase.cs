@@ -3,13 +3,9 @@ using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Agenda;
-using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Users;
 using Drechtsteden.Decisions.Web.Data;
-using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Processes;
-using Drechtsteden.Decisions.Web.Workflows;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -41,22 +37,7 @@ public sealed class ProcessDatabase : IAsyncDisposable
     {
         connectionString ??= await TestPostgres.CreateMigratedDatabaseAsync();
         var clock = new FakeTimeProvider(new DateTimeOffset(2024, 8, 1, 8, 0, 0, TimeSpan.Zero));
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Workflows:Directory"] = workflowDirectory ?? Path.Combine(AppContext.BaseDirectory, "workflows"),
-            ["Audit:CheckpointDirectory"] = checkpointDirectory ?? Path.Combine(Path.GetTempPath(), $"drechtsteden-checkpoints-{Guid.NewGuid():N}"),
-            // Hangfire's client (timers are scheduled for real), but no server in these fixtures: they fire timers by hand.
-            ["Jobs:Server"] = "false",
-        }).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<TimeProvider>(clock)
-            .AddLogging()
-            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
-            .AddWorkflows(configuration)
-            .AddAuditTrail(configuration)
-            .AddDecisionsJobs(configuration, connectionString)
-            .AddProcesses()
-            .BuildServiceProvider();
+        var services = HostServices.Build(connectionString, clock, workflowDirectory, checkpointDirectory);
         var database = new ProcessDatabase(services, connectionString, clock);
         await database.SeedRegionAsync();
         return database;

@@ -86,18 +86,9 @@ internal sealed partial class EdgeApp : IAsyncDisposable
         await using var connection = new NpgsqlConnection(Database.Superuser);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        Rows.Bind(command.Parameters, parameters);
         await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
+        return await Rows.ReadAsync(reader);
     }
 
     public async Task<string> StateAsync(Guid process) => (string)(await QueryAsync("SELECT state FROM processes WHERE id = $1", process))[0][0]!;

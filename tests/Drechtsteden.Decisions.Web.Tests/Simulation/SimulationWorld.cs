@@ -14,7 +14,6 @@ using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Drechtsteden.Decisions.Web.Workflows;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Drechtsteden.Decisions.Web.Tests.Simulation.ReferenceModel;
@@ -75,21 +74,7 @@ internal sealed class SimulationWorld : IAsyncDisposable
             DatabaseGate.Release();
         }
         var clock = new SettableClock(new DateTimeOffset(2027, 3, 1, 8, 0, 0, TimeSpan.Zero));
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Workflows:Directory"] = Path.Combine(AppContext.BaseDirectory, "workflows"),
-            ["Audit:CheckpointDirectory"] = Path.Combine(Path.GetTempPath(), $"drechtsteden-checkpoints-{Guid.NewGuid():N}"),
-            ["Jobs:Server"] = "false",
-        }).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<TimeProvider>(clock)
-            .AddLogging()
-            .AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(connectionString))
-            .AddWorkflows(configuration)
-            .AddAuditTrail(configuration)
-            .AddDecisionsJobs(configuration, connectionString)
-            .AddProcesses()
-            .BuildServiceProvider();
+        var services = HostServices.Build(connectionString, clock);
         await using (var scope = services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<WorkflowCatalog>().LoadAsync(scope.ServiceProvider.GetRequiredService<DecisionsDbContext>(),
@@ -144,24 +129,13 @@ internal sealed class SimulationWorld : IAsyncDisposable
         foreach (var (sql, parameters) in statements)
         {
             var command = new NpgsqlBatchCommand(sql);
-            foreach (var parameter in parameters)
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            Rows.Bind(command.Parameters, parameters);
             batch.BatchCommands.Add(command);
         }
         await using var reader = await batch.ExecuteReaderAsync();
         var results = new List<List<object?[]>>();
         do
-        {
-            var rows = new List<object?[]>();
-            while (await reader.ReadAsync())
-            {
-                var row = new object?[reader.FieldCount];
-                for (var i = 0; i < row.Length; i++)
-                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                rows.Add(row);
-            }
-            results.Add(rows);
-        }
+            results.Add(await Rows.ReadAsync(reader));
         while (await reader.NextResultAsync());
         return results;
     }
@@ -169,18 +143,9 @@ internal sealed class SimulationWorld : IAsyncDisposable
     public async Task<List<object?[]>> QueryAsync(string sql, params object[] parameters)
     {
         await using var command = _sql.CreateCommand(sql);
-        foreach (var parameter in parameters)
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        Rows.Bind(command.Parameters, parameters);
         await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
+        return await Rows.ReadAsync(reader);
     }
 }
 
