@@ -238,8 +238,8 @@ public sealed class CommandPipeline(
     /// </summary>
     public async Task<Meeting?> LockMeetingAsync(Guid meetingId, bool forUpdate, CancellationToken cancellationToken) =>
         forUpdate
-            ? await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR UPDATE").FirstOrDefaultAsync(cancellationToken)
-            : await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR SHARE").AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+            ? await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken)
+            : await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR SHARE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
     public uint VersionOf(DecisionProcess process) => db.Entry(process).Property<uint>("Version").CurrentValue;
 
