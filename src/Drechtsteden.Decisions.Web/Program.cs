@@ -10,6 +10,10 @@ using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
 
+// Verbs that must not touch the app's database or secrets run before the app is built.
+if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.Verb)
+    return await Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.RunAsync(args);
+
 try
 {
     var builder = WebApplication.CreateBuilder(args);

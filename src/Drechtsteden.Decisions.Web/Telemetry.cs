@@ -17,5 +17,7 @@ public static class Telemetry
 
     public static readonly Counter<long> NotificationsSent = Meter.CreateCounter<long>("decisions.notifications.sent", description: "Messages handed to SMTP or the pickup folder");
 
+    public static readonly Counter<long> LogCheckpoints = Meter.CreateCounter<long>("decisions.audit.log.checkpoints", description: "Checkpoints signed by the transparency log");
+
     public static readonly Counter<long> AuditAppends = Meter.CreateCounter<long>("decisions.audit.appends", description: "Audit entries written");
 }

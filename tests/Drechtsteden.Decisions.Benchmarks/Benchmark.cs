@@ -55,7 +55,6 @@ public static class Benchmark
             ["ConnectionStrings__DecisionsOwner"] = cluster.OwnerConnectionString,
             ["DemoData__Enabled"] = "true",
             ["Auth__TokenRequestsPerMinute"] = "100000",
-            ["Audit__CheckpointDirectory"] = Path.Combine(dataDirectory, "checkpoints"),
             ["Mail__PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
             ["Logging__LogLevel__Default"] = "Warning",
             // The GC setting of the image (deploy/Dockerfile): a 32 MB gen-0 budget instead of the adaptive default.

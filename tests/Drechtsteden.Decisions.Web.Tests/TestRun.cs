@@ -2,13 +2,20 @@ using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 
 namespace Drechtsteden.Decisions.Web.Tests;
 
-/// <summary>Set-up for the whole assembly (this is its root namespace): the throw-away PostgreSQL cluster.</summary>
+/// <summary>Set-up for the whole assembly (this is its root namespace): the throw-away PostgreSQL cluster and the witness every host's audit log reports to.</summary>
 [SetUpFixture]
 public sealed class TestRun
 {
     [OneTimeSetUp]
-    public Task StartDatabase() => TestPostgres.StartClusterAsync();
+    public async Task StartDatabaseAndWitness()
+    {
+        await Task.WhenAll(TestPostgres.StartClusterAsync(), TestWitness.StartAsync());
+    }
 
     [OneTimeTearDown]
-    public Task StopDatabase() => TestPostgres.StopClusterAsync();
+    public async Task StopDatabaseAndWitness()
+    {
+        await TestWitness.StopAsync();
+        await TestPostgres.StopClusterAsync();
+    }
 }

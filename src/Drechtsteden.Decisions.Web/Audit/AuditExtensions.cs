@@ -1,3 +1,4 @@
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 
 namespace Drechtsteden.Decisions.Web.Audit;
@@ -6,13 +7,17 @@ public sealed class AuditOptions
 {
     public const string Section = "Audit";
 
-    /// <summary>Folder for the checkpoints (one JSON line each). Keep it off the database server: that is the point.</summary>
-    public string CheckpointDirectory { get; set; } = Path.Combine(".data", "audit-checkpoints");
+    /// <summary>The transparency log over the trail (signed checkpoints).</summary>
+    public AuditLogOptions Log { get; set; } = new();
 
-    /// <summary>Optional URL that receives every checkpoint as a JSON POST (a second, independent witness).</summary>
-    public Uri? CheckpointUrl { get; set; }
+    /// <summary>Witnesses outside the app's trust that cosign the log's checkpoints (Audit__Witnesses__0__Url, …__Key).</summary>
+    public List<WitnessOptions> Witnesses { get; set; } = [];
 
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Run a witness beside the app (its own process). Default: when no witness is configured, outside Production.</summary>
+    public bool? EmbeddedWitness { get; set; }
+
+    /// <summary>Entries younger than this may still wait for a witnessed checkpoint; older ones must be anchored.</summary>
+    public TimeSpan AnchorGrace { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 public static class AuditExtensions
@@ -21,15 +26,48 @@ public static class AuditExtensions
     {
         var options = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
         services.AddSingleton(options);
+        services.AddSingleton(options.Log);
         services.AddSingleton(configuration.GetSection(AppOptions.Section).Get<AppOptions>() ?? new AppOptions());
         services.AddHttpClient();
         services.AddScoped<AuditRequestContext>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditVerifier>();
         services.AddScoped<AuditExport>();
-        services.AddSingleton<AuditCheckpoints>();
-        services.AddHostedService<AuditCheckpointService>();
+        var dataDirectory = configuration["Database:Embedded:DataDirectory"] ?? ".data";
+        services.AddSingleton(provider => new LogKey(options.Log, dataDirectory, provider.GetService<IHostEnvironment>()?.IsProduction() ?? false, provider.GetRequiredService<ILogger<LogKey>>()));
+        services.AddSingleton(provider => Witnesses(options, provider.GetRequiredService<ILogger<WitnessDirectory>>()));
+        services.AddSingleton<TransparencyLog>();
+        services.AddHostedService<TransparencyLogService>();
+        services.AddSingleton(provider => new EmbeddedWitness(
+            Path.GetFullPath(Path.Combine(dataDirectory, "witness")),
+            provider.GetRequiredService<LogKey>(), provider.GetRequiredService<WitnessDirectory>(), provider.GetRequiredService<IHttpClientFactory>(),
+            provider.GetRequiredService<ILogger<EmbeddedWitness>>()));
+        services.AddHostedService<EmbeddedWitnessService>();
         return services;
+    }
+
+    /// <summary>The configured witnesses; one with an unreadable key is reported and left out, never fatal at start-up.</summary>
+    private static WitnessDirectory Witnesses(AuditOptions options, ILogger logger)
+    {
+        var directory = new WitnessDirectory();
+        foreach (var (witness, index) in options.Witnesses.Select((w, i) => (w, i)))
+        {
+            try
+            {
+                if (witness.Url is null || string.IsNullOrWhiteSpace(witness.Key))
+                    throw new FormatException("Url and Key are both needed");
+                var key = NoteKey.ParseVerifier(witness.Key);
+                if (key.Type != NoteKey.CosignatureType)
+                    throw new FormatException("the key is not a witness key (type 0x04)");
+                directory.Add(new WitnessEndpoint(witness.Url.AbsoluteUri.EndsWith('/') ? witness.Url : new Uri(witness.Url.AbsoluteUri + "/"), key));
+            }
+            catch (FormatException e)
+            {
+                directory.Problems.Add($"getuige {index} (Audit__Witnesses__{index}) is niet te gebruiken: {e.Message}");
+                logger.LogError("Witness {Index} is left out: {Reason}", index, e.Message);
+            }
+        }
+        return directory;
     }
 
     /// <summary>Every audited change knows the request it came from: its correlation id and the client's address.</summary>
@@ -51,29 +89,4 @@ public static class AuditExtensions
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditVerification>> VerifyAsync(AuditVerifier verifier, CancellationToken cancellationToken) =>
         TypedResults.Ok(await verifier.VerifyAsync(cancellationToken: cancellationToken));
-}
-
-/// <summary>Writes a checkpoint of the chain heads at a fixed interval (and once at start-up).</summary>
-internal sealed class AuditCheckpointService(AuditCheckpoints checkpoints, AuditOptions options, IServiceScopeFactory scopes, ILogger<AuditCheckpointService> logger)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.CheckpointInterval);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var written = await checkpoints.WriteAsync(scope.ServiceProvider.GetRequiredService<DecisionsDbContext>(), stoppingToken);
-                if (written > 0)
-                    logger.LogInformation("Audit checkpoint of {Chains} chain heads written to {Directory}", written, options.CheckpointDirectory);
-            }
-            catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e) || e is IOException)
-            {
-                logger.LogWarning("Audit checkpoint skipped: {Reason}", e.Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
 }

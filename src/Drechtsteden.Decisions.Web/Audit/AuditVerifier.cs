@@ -1,36 +1,75 @@
-using System.Text.Json;
+using System.Globalization;
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Audit;
 
-/// <summary>The first entry where a chain does not hold, and why.</summary>
+/// <summary>The first place where the trail does not hold, and why. A loss found only in the log names the log's leaf.</summary>
 public sealed record BrokenEntry(Guid ChainId, long Sequence, long? EntryId, string Reason);
 
-public sealed record AuditVerification(bool Valid, long EntriesChecked, int ChainsChecked, int CheckpointsChecked, BrokenEntry? FirstBroken);
+public enum AuditStatus
+{
+    /// <summary>Every check holds and every entry older than the grace period is in a witnessed checkpoint.</summary>
+    Valid,
+
+    /// <summary>Nothing found broken, but (part of) the trail is not covered by a checkpoint a witness cosigned.</summary>
+    NotAnchored,
+
+    Broken,
+}
+
+/// <summary>How far the trail is anchored: the log, the latest witnessed checkpoint, and what is not (yet) covered.</summary>
+public sealed record LogAnchor(string? Origin, long LogSize, long WitnessedSize, string? Witness, DateTimeOffset? WitnessedAt, long Unanchored, IReadOnlyList<string> Problems)
+{
+    public static LogAnchor None(IReadOnlyList<string> problems) => new(null, 0, 0, null, null, 0, problems);
+}
+
+public sealed record AuditVerification(AuditStatus Status, long EntriesChecked, int ChainsChecked, BrokenEntry? FirstBroken, LogAnchor Anchor)
+{
+    public bool Valid => Status == AuditStatus.Valid;
+
+    /// <summary>Exit code of verify-audit: 0 valid, 3 broken, 4 not anchored.</summary>
+    public int ExitCode => Status switch { AuditStatus.Valid => 0, AuditStatus.Broken => 3, _ => 4 };
+
+    /// <summary>One Dutch sentence for the page and the command line.</summary>
+    public string Summary => Status switch
+    {
+        AuditStatus.Valid => $"Geldig en verankerd: {EntriesChecked} regels in {ChainsChecked} ketens gecontroleerd; log van {Anchor.LogSize} regels, "
+            + $"door getuige {Anchor.Witness} medeondertekend tot en met regel {Anchor.WitnessedSize} ({Anchor.WitnessedAt:yyyy-MM-dd HH:mm:ss}Z).",
+        AuditStatus.NotAnchored => $"Niet verankerd: geen breuk gevonden in {EntriesChecked} regels, maar "
+            + (Anchor.WitnessedSize == 0 ? "geen getuige heeft een checkpoint van dit log medeondertekend" : $"{Anchor.Unanchored} regels vallen buiten het laatste medeondertekende checkpoint ({Anchor.WitnessedSize} regels)")
+            + (Anchor.Problems.Count > 0 ? $" ({string.Join("; ", Anchor.Problems)})" : "") + ".",
+        _ => $"Gebroken: keten {FirstBroken!.ChainId}, regel {FirstBroken.Sequence}{(FirstBroken.EntryId is { } id ? $" (rij {id})" : "")}: {FirstBroken.Reason}.",
+    };
+}
 
 /// <summary>
-/// Walks every chain from its first entry: sequence numbers without gaps, each entry's previous hash equal to the
-/// entry before it, each hash equal to the SHA-256 of the entry's canonical form. Then compares with the checkpoints
-/// written outside the database, so a chain rewritten as a whole (hashes recomputed) is still caught. The whole trail
-/// is read in ranges of chains, side by side on their own connections (chains are independent).
+/// Verifies the audit trail. Every chain from its first entry: sequence numbers without gaps, each entry's previous
+/// hash equal to the entry before it, each hash equal to the SHA-256 of the entry's canonical form. Then the
+/// transparency log: every entry is a leaf with its hash (or is younger than the log's position), no leaf lost its
+/// entry, no leaf is missing, and the tree over the leaves has the root of every checkpoint the log signed and of the
+/// latest checkpoint a witness cosigned — asked of the witnesses themselves. The chains are read in ranges side by
+/// side (they are independent), the leaves at the same time on a connection of their own.
 /// </summary>
-public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkpoints)
+public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, AuditOptions options, TimeProvider clock)
 {
     private const string Columns = """
-        SELECT id, uuid, chain_id, chain_sequence, recorded_at, actor_id, actor_name, actor_role, actor_municipality, action,
-               resource, resource_id, resource_name, process_id, item_id, municipality_code, before, after, reason, status,
-               correlation_id, client_address, previous_hash, hash
-        FROM audit_entries
+        SELECT e.id, e.uuid, e.chain_id, e.chain_sequence, e.recorded_at, e.actor_id, e.actor_name, e.actor_role, e.actor_municipality, e.action,
+               e.resource, e.resource_id, e.resource_name, e.process_id, e.item_id, e.municipality_code, e.before, e.after, e.reason, e.status,
+               e.correlation_id, e.client_address, e.previous_hash, e.hash, e.tx::text, l.leaf_index, l.leaf_hash
+        FROM audit_entries e LEFT JOIN audit_log l ON l.entry_id = e.id
         """;
 
-    public async Task<AuditVerification> VerifyAsync(Guid? chainId = null, CancellationToken cancellationToken = default)
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
     {
-        var expected = checkpoints.ReadAll(chainId);
         var connectionString = db.Database.GetConnectionString()!;
-        if (chainId is { } only)
-            return ChainWalk.Merge([await ReadAsync(connectionString, expected, "WHERE chain_id = $1", [only], cancellationToken)], expected);
+        var state = await LogStateAsync(connectionString, cancellationToken);
+        var (witnessed, problems) = state.LogId is { } logId ? await log.LatestWitnessedAsync(logId, cancellationToken) : (null, new List<string>());
+        if (!log.Enabled)
+            problems.Insert(0, log.Key is null ? "het auditlog heeft geen sleutel" : "het transparantielog staat uit");
+        var context = new WalkContext(state, witnessed?.Checkpoint.Size ?? 0, clock.GetUtcNow() - options.AnchorGrace);
 
         // Ranges of chain ids with about as many chains each (process ids are UUIDv7: time-ordered, not uniform).
         var parallel = Math.Clamp(Environment.ProcessorCount, 2, 4);
@@ -38,48 +77,126 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
             SELECT unnest(percentile_disc({Enumerable.Range(1, parallel - 1).Select(i => (double)i / parallel).ToArray()}) WITHIN GROUP (ORDER BY id)) AS "Value" FROM processes
             """).ToListAsync(cancellationToken);
         bounds = bounds.Distinct().Order().ToList();
-        var walks = await Task.WhenAll(Enumerable.Range(0, bounds.Count + 1).Select(i =>
+        var walks = Enumerable.Range(0, bounds.Count + 1).Select(i =>
         {
             var (where, values) = i switch
             {
                 _ when bounds.Count == 0 => ("", Array.Empty<object>()),
-                0 => ("WHERE chain_id < $1", new object[] { bounds[0] }),
-                _ when i == bounds.Count => ("WHERE chain_id >= $1", new object[] { bounds[i - 1] }),
-                _ => ("WHERE chain_id >= $1 AND chain_id < $2", new object[] { bounds[i - 1], bounds[i] }),
+                0 => ("WHERE e.chain_id < $1", new object[] { bounds[0] }),
+                _ when i == bounds.Count => ("WHERE e.chain_id >= $1", new object[] { bounds[i - 1] }),
+                _ => ("WHERE e.chain_id >= $1 AND e.chain_id < $2", new object[] { bounds[i - 1], bounds[i] }),
             };
-            return ReadAsync(connectionString, expected, where, values, cancellationToken);
-        }));
-        return ChainWalk.Merge(walks, expected);
+            return WalkChainsAsync(connectionString, context, where, values, cancellationToken);
+        }).ToList();
+        var leaves = WalkLeavesAsync(connectionString, context, witnessed, cancellationToken);
+        var results = await Task.WhenAll(walks);
+        var leafBroken = await leaves;
+
+        var broken = results.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault() ?? leafBroken;
+        var unanchored = results.Sum(w => w.Unanchored);
+        var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessed?.Checkpoint.Size ?? 0, witnessed?.Witness,
+            witnessed?.CosignedAt, unanchored, problems);
+        var status = broken is not null ? AuditStatus.Broken
+            : witnessed is null || unanchored > 0 || !log.Enabled ? AuditStatus.NotAnchored
+            : AuditStatus.Valid;
+        if (witnessed is null && results.Sum(w => w.Entries) == 0 && log.Enabled)
+            status = AuditStatus.Valid; // an empty trail has nothing to anchor
+        return new AuditVerification(status, results.Sum(w => w.Entries), results.Sum(w => w.Chains), broken, anchor);
     }
 
-    /// <summary>Verifies one chain from entries already read (in sequence order), as <see cref="VerifyAsync"/> would.</summary>
-    public AuditVerification Verify(Guid chainId, IEnumerable<AuditEntry> entries)
+    /// <summary>Verifies one chain as <see cref="VerifyChainAsync(Guid, IReadOnlyList{AuditEntry}, CancellationToken)"/>, reading it first.</summary>
+    public async Task<AuditVerification> VerifyChainAsync(Guid chainId, CancellationToken cancellationToken = default) =>
+        await VerifyChainAsync(chainId, await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == chainId).OrderBy(e => e.ChainSequence).ToListAsync(cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Verifies one chain from entries already read (oldest first), for the process page: the hash chain, each entry's
+    /// leaf in the log, and whether the latest witnessed checkpoint the database keeps covers them. The full check —
+    /// the tree's roots and the witnesses asked directly — is <see cref="VerifyAsync"/> and verify-audit.
+    /// </summary>
+    public async Task<AuditVerification> VerifyChainAsync(Guid chainId, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
     {
-        var expected = checkpoints.ReadAll(chainId);
-        var walk = new ChainWalk(expected);
+        var leaves = new Dictionary<long, (long Index, byte[] Hash)>();
+        long witnessedSize = 0;
+        string? witness = null;
+        DateTimeOffset? witnessedAt = null;
+        var connectionString = db.Database.GetConnectionString()!;
+        var state = await LogStateAsync(connectionString, cancellationToken);
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } },
+                    new NpgsqlBatchCommand("SELECT DISTINCT ON (witness) witness, note FROM audit_cosignatures ORDER BY witness, tree_size DESC"),
+                },
+            };
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                leaves[reader.GetInt64(0)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
+            await reader.NextResultAsync(cancellationToken);
+            var notes = new List<string>();
+            while (await reader.ReadAsync(cancellationToken))
+                notes.Add(reader.GetString(1));
+            if (state.LogId is { } logId)
+            {
+                foreach (var stored in notes.Select(n => log.VerifyStored(n, logId)).OfType<WitnessedCheckpoint>().OrderByDescending(c => c.Checkpoint.Size).Take(1))
+                    (witnessedSize, witness, witnessedAt) = (stored.Checkpoint.Size, stored.Witness, stored.CosignedAt);
+            }
+        }
+
+        var context = new WalkContext(state, witnessedSize, clock.GetUtcNow() - options.AnchorGrace);
+        var walk = new ChainWalk(context);
         foreach (var entry in entries)
-            walk.Add(entry);
-        return ChainWalk.Merge([walk], expected);
+        {
+            var leaf = leaves.TryGetValue(entry.Id, out var found) ? found : ((long, byte[])?)null;
+            walk.Add(entry, null, leaf?.Item1, leaf?.Item2);
+        }
+        var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessedSize, witness, witnessedAt, walk.Unanchored, []);
+        var status = walk.Broken is not null ? AuditStatus.Broken : witness is null || walk.Unanchored > 0 || !log.Enabled ? AuditStatus.NotAnchored : AuditStatus.Valid;
+        return new AuditVerification(status, walk.Entries, walk.Chains, walk.Broken, anchor);
+    }
+
+    /// <summary>The log's state row: its id, size and the (tx, id) position up to which every entry must be a leaf.</summary>
+    private sealed record LogState(Guid? LogId, long Size, ulong PositionTx, long PositionId);
+
+    private sealed record WalkContext(LogState Log, long WitnessedSize, DateTimeOffset AnchorBefore);
+
+    private static async Task<LogState> LogStateAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT log_id, tree_size, position_tx::text, position_id FROM audit_log_state WHERE id = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new LogState(reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt64(1), ulong.Parse(reader.GetString(2), CultureInfo.InvariantCulture), reader.GetInt64(3))
+            : new LogState(null, 0, 0, 0);
     }
 
     /// <summary>Walks the entries <paramref name="where"/> selects, in (chain, sequence) order, on a connection of its own.</summary>
-    private static async Task<ChainWalk> ReadAsync(string connectionString, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> expected,
-        string where, object[] values, CancellationToken cancellationToken)
+    private static async Task<ChainWalk> WalkChainsAsync(string connectionString, WalkContext context, string where, object[] values, CancellationToken cancellationToken)
     {
-        var walk = new ChainWalk(expected);
+        var walk = new ChainWalk(context);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"{Columns} {where} ORDER BY chain_id, chain_sequence", connection);
+        await using var command = new NpgsqlCommand($"{Columns} {where} ORDER BY e.chain_id, e.chain_sequence", connection);
         foreach (var value in values)
             command.Parameters.Add(new NpgsqlParameter { Value = value });
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            walk.Add(Read(reader));
+        {
+            var entry = Read(reader);
+            var tx = ulong.Parse(reader.GetString(24), CultureInfo.InvariantCulture);
+            long? leafIndex = reader.IsDBNull(25) ? null : reader.GetInt64(25);
+            var leafHash = reader.IsDBNull(26) ? null : (byte[])reader.GetValue(26);
+            walk.Add(entry, tx, leafIndex, leafHash);
+        }
         return walk;
     }
 
     /// <summary>The state of a walk over chains in (chain, sequence) order.</summary>
-    private sealed class ChainWalk(IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> expected)
+    private sealed class ChainWalk(WalkContext context)
     {
         private Guid? _chain;
         private long _lastSequence;
@@ -89,11 +206,11 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
 
         public int Chains { get; private set; }
 
+        public long Unanchored { get; private set; }
+
         public BrokenEntry? Broken { get; private set; }
 
-        public Dictionary<Guid, long> Seen { get; } = [];
-
-        public void Add(AuditEntry entry)
+        public void Add(AuditEntry entry, ulong? tx, long? leafIndex, byte[]? leafHash)
         {
             Entries++;
             if (entry.ChainId != _chain)
@@ -103,38 +220,95 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
                 _lastSequence = 0;
                 _lastHash = AuditHash.Genesis;
             }
-            Broken ??= Check(entry, _lastSequence, _lastHash, expected);
+            Broken ??= Check(entry, tx, leafIndex, leafHash);
             _lastSequence = entry.ChainSequence;
             _lastHash = entry.Hash;
-            Seen[entry.ChainId] = _lastSequence;
+            if ((leafIndex is null || leafIndex >= context.WitnessedSize) && entry.RecordedAt < context.AnchorBefore)
+                Unanchored++;
         }
 
-        public static AuditVerification Merge(IReadOnlyList<ChainWalk> walks, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> all)
+        private BrokenEntry? Check(AuditEntry entry, ulong? tx, long? leafIndex, byte[]? leafHash)
         {
-            var seen = walks.SelectMany(w => w.Seen).ToDictionary(p => p.Key, p => p.Value);
-            var broken = walks.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault();
-            // A checkpoint saw entries that are no longer there: the end of a chain (or a whole chain) was removed.
-            broken ??= all
-                .Where(c => !seen.TryGetValue(c.Key.Chain, out var max) || max < c.Key.Sequence)
-                .OrderBy(c => c.Key.Chain).ThenBy(c => c.Key.Sequence)
-                .Select(c => new BrokenEntry(c.Key.Chain, c.Key.Sequence, null,
-                    $"the checkpoint of {c.Value.At:yyyy-MM-dd HH:mm:ss}Z saw entry {c.Key.Sequence} of this chain; it is missing now"))
-                .FirstOrDefault();
-            return new AuditVerification(broken is null, walks.Sum(w => w.Entries), walks.Sum(w => w.Chains), all.Count, broken);
+            if (entry.ChainSequence != _lastSequence + 1)
+                return new BrokenEntry(entry.ChainId, _lastSequence + 1, null, $"entry {_lastSequence + 1} is missing (the next one present is {entry.ChainSequence})");
+            if (entry.PreviousHash != _lastHash)
+                return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its previous hash does not match the entry before it");
+            var hash = AuditHash.Compute(entry);
+            if (hash != entry.Hash)
+                return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its content does not match its hash (changed after it was written)");
+            if (leafHash is not null && !Merkle.LeafHash(Convert.FromHexString(hash)).AsSpan().SequenceEqual(leafHash))
+                return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, $"it differs from what the transparency log recorded at leaf {leafIndex} (rewritten after it was logged)");
+            var passed = tx is { } t && (t < context.Log.PositionTx || (t == context.Log.PositionTx && entry.Id <= context.Log.PositionId));
+            if (leafIndex is null && passed)
+                return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "it is not in the transparency log, which has passed it (added behind the log's back)");
+            return null;
         }
     }
 
-    private static BrokenEntry? Check(AuditEntry entry, long lastSequence, string lastHash, IReadOnlyDictionary<(Guid Chain, long Sequence), AuditCheckpoints.Seen> expected)
+    /// <summary>
+    /// The log's leaves in order: none missing, none whose entry is gone, and the tree's root at the size of every
+    /// checkpoint the log signed (a mismatch locates a change between two checkpoints) and of the witnessed one.
+    /// </summary>
+    private async Task<BrokenEntry?> WalkLeavesAsync(string connectionString, WalkContext context, WitnessedCheckpoint? witnessed, CancellationToken cancellationToken)
     {
-        if (entry.ChainSequence != lastSequence + 1)
-            return new BrokenEntry(entry.ChainId, lastSequence + 1, null, $"entry {lastSequence + 1} is missing (the next one present is {entry.ChainSequence})");
-        if (entry.PreviousHash != lastHash)
-            return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its previous hash does not match the entry before it");
-        if (AuditHash.Compute(entry) != entry.Hash)
-            return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its content does not match its hash (changed after it was written)");
-        if (expected.TryGetValue((entry.ChainId, entry.ChainSequence), out var seen) && seen.Hash != entry.Hash)
-            return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, $"its hash differs from the checkpoint of {seen.At:yyyy-MM-dd HH:mm:ss}Z (the chain was rewritten)");
-        return null;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        var signed = new List<(long Size, byte[] Root, string Note)>();
+        await using (var checkpoints = new NpgsqlCommand("SELECT tree_size, root, note FROM audit_checkpoints ORDER BY tree_size", connection))
+        await using (var reader = await checkpoints.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                signed.Add((reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetString(2)));
+        }
+        if (witnessed is not null)
+            signed.Add((witnessed.Checkpoint.Size, witnessed.Checkpoint.Root, witnessed.Note.ToString()));
+        signed.Sort((a, b) => a.Size.CompareTo(b.Size));
+
+        var frontier = new Frontier();
+        var next = 0;
+        long previousSize = 0;
+        BrokenEntry? broken = null;
+        await using (var command = new NpgsqlCommand("""
+            SELECT l.leaf_index, l.leaf_hash, l.chain_id, l.chain_sequence, l.entry_id, e.id IS NULL
+            FROM audit_log l LEFT JOIN audit_entries e ON e.id = l.entry_id ORDER BY l.leaf_index
+            """, connection))
+        await using (var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var index = reader.GetInt64(0);
+                var leaf = (byte[])reader.GetValue(1);
+                var chain = reader.GetGuid(2);
+                var sequence = reader.GetInt64(3);
+                var entryId = reader.GetInt64(4);
+                if (index != frontier.Size)
+                    return broken ?? new BrokenEntry(chain, sequence, null, $"leaves {frontier.Size}–{index - 1} of the transparency log are missing (deleted from the log)");
+                if (reader.GetBoolean(5))
+                    broken ??= new BrokenEntry(chain, sequence, entryId, $"this entry was deleted after the transparency log recorded it (leaf {index})");
+                frontier.Append(leaf);
+                for (; next < signed.Count && signed[next].Size == frontier.Size; next++)
+                {
+                    if (!frontier.Root().AsSpan().SequenceEqual(signed[next].Root))
+                        return broken ?? Mismatch(signed[next], previousSize, witnessed);
+                    previousSize = signed[next].Size;
+                }
+            }
+        }
+        if (witnessed is not null && frontier.Size < witnessed.Checkpoint.Size)
+        {
+            return broken ?? new BrokenEntry(Guid.Empty, frontier.Size, null,
+                $"the transparency log ends at {frontier.Size} leaves, but witness {witnessed.Witness} cosigned {witnessed.Checkpoint.Size}: the newest entries were removed");
+        }
+        return broken;
+    }
+
+    private BrokenEntry Mismatch((long Size, byte[] Root, string Note) checkpoint, long previousSize, WitnessedCheckpoint? witnessed)
+    {
+        var by = witnessed is not null && checkpoint.Size == witnessed.Checkpoint.Size && checkpoint.Note == witnessed.Note.ToString()
+            ? $"the checkpoint witness {witnessed.Witness} cosigned"
+            : log.VerifiesSignature(checkpoint.Note) ? "the checkpoint the log signed" : "a checkpoint row that the log's key did not sign (forged)";
+        return new BrokenEntry(Guid.Empty, checkpoint.Size, null,
+            $"the log's leaves {previousSize}–{checkpoint.Size - 1} no longer give the root of {by} at size {checkpoint.Size}: entries in that range were rewritten or replaced");
     }
 
     private static AuditEntry Read(NpgsqlDataReader r)
@@ -169,89 +343,4 @@ public sealed class AuditVerifier(DecisionsDbContext db, AuditCheckpoints checkp
             Hash = r.GetString(23),
         };
     }
-}
-
-/// <summary>
-/// Chain heads written outside PostgreSQL (one JSON line per checkpoint, in a folder; optionally posted to a URL).
-/// What a checkpoint saw cannot be rewritten by someone who controls only the database.
-/// </summary>
-public sealed class AuditCheckpoints(AuditOptions options, IHttpClientFactory httpClients, TimeProvider clock, ILogger<AuditCheckpoints> logger)
-{
-    public sealed record Seen(string Hash, DateTimeOffset At);
-
-    private sealed record Head(Guid Chain, long Sequence, string Hash);
-
-    private sealed record Checkpoint(DateTimeOffset At, IReadOnlyList<Head> Chains);
-
-    /// <summary>Writes the current head of every chain; returns the number of chains, or 0 when nothing changed since the last checkpoint.</summary>
-    public async Task<int> WriteAsync(DecisionsDbContext db, CancellationToken cancellationToken = default)
-    {
-        var heads = await db.Database.SqlQuery<HeadRow>($"""
-            SELECT DISTINCT ON (chain_id) chain_id AS "Chain", chain_sequence AS "Sequence", hash AS "Hash"
-            FROM audit_entries ORDER BY chain_id, chain_sequence DESC
-            """).ToListAsync(cancellationToken);
-        if (heads.Count == 0)
-            return 0;
-        // Only the heads no earlier checkpoint saw: a line stays as small as what changed, and together the lines still
-        // say, for every chain, the last entry any checkpoint saw.
-        var latest = ReadAll(null);
-        var changed = heads.Where(h => !latest.ContainsKey((h.Chain, h.Sequence))).Select(h => new Head(h.Chain, h.Sequence, h.Hash)).ToList();
-        if (changed.Count == 0)
-            return 0;
-        var checkpoint = new Checkpoint(clock.GetUtcNow(), changed);
-        var line = JsonSerializer.Serialize(checkpoint, JsonSerializerOptions.Web);
-        Directory.CreateDirectory(options.CheckpointDirectory);
-        var file = Path.Combine(options.CheckpointDirectory, $"audit-checkpoints-{checkpoint.At:yyyy-MM}.jsonl");
-        await File.AppendAllTextAsync(file, line + "\n", cancellationToken);
-        if (options.CheckpointUrl is { } url)
-        {
-            try
-            {
-                using var content = new StringContent(line, System.Text.Encoding.UTF8, "application/json");
-                using var response = await httpClients.CreateClient(nameof(AuditCheckpoints)).PostAsync(url, content, cancellationToken);
-                response.EnsureSuccessStatusCode();
-            }
-            catch (HttpRequestException e)
-            {
-                logger.LogWarning(e, "Could not post the audit checkpoint to {Url}; it is in {File}", url, file);
-            }
-        }
-        return changed.Count;
-    }
-
-    private readonly Lock _cacheLock = new();
-    private readonly Dictionary<string, (long Length, DateTime Written, List<Checkpoint> Lines)> _files = new(StringComparer.Ordinal);
-
-    /// <summary>Everything the checkpoints saw: (chain, sequence) → hash and when. Files are parsed again only when they changed.</summary>
-    public IReadOnlyDictionary<(Guid Chain, long Sequence), Seen> ReadAll(Guid? chainId)
-    {
-        var seen = new Dictionary<(Guid, long), Seen>();
-        if (!Directory.Exists(options.CheckpointDirectory))
-            return seen;
-        foreach (var file in Directory.GetFiles(options.CheckpointDirectory, "audit-checkpoints-*.jsonl").Order(StringComparer.Ordinal))
-        {
-            foreach (var checkpoint in Parsed(file))
-            {
-                foreach (var head in checkpoint.Chains.Where(h => chainId is null || h.Chain == chainId))
-                    seen.TryAdd((head.Chain, head.Sequence), new Seen(head.Hash, checkpoint.At));
-            }
-        }
-        return seen;
-    }
-
-    private List<Checkpoint> Parsed(string file)
-    {
-        var info = new FileInfo(file);
-        lock (_cacheLock)
-        {
-            if (_files.TryGetValue(file, out var cached) && cached.Length == info.Length && cached.Written == info.LastWriteTimeUtc)
-                return cached.Lines;
-        }
-        var lines = File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<Checkpoint>(l, JsonSerializerOptions.Web)!).ToList();
-        lock (_cacheLock)
-            _files[file] = (info.Length, info.LastWriteTimeUtc, lines);
-        return lines;
-    }
-
-    private sealed record HeadRow(Guid Chain, long Sequence, string Hash);
 }

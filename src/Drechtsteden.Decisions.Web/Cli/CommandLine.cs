@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Users;
 
@@ -13,12 +14,16 @@ public static class CommandLine
     public static readonly IReadOnlyDictionary<string, string> Verbs = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["migrate"] = "apply the database migrations and exit",
-        ["verify-audit"] = "verify every audit chain against its hashes and the checkpoints; exit 0 when valid, 3 when not",
+        ["verify-audit"] = "verify every audit chain, the transparency log and the latest witnessed checkpoint; exit 0 valid and anchored, 3 broken, 4 not anchored",
+        ["witness"] = "witness --data DIR --urls URL --log-key KEY: run a witness that cosigns the audit log's checkpoints (its own process, key and storage)",
         ["export-audit"] = "export-audit <processId> [--format json|csv] [--out file]: a process's audit trail as ZGW AuditTrail objects",
     };
 
     /// <summary>Exit code of verify-audit when the audit trail does not hold.</summary>
     public const int AuditBroken = 3;
+
+    /// <summary>Exit code of verify-audit when nothing is broken but the trail is not (all) covered by a witnessed checkpoint.</summary>
+    public const int AuditNotAnchored = 4;
 
     public static async Task<int> RunVerbOrServeAsync(this WebApplication app, string[] args)
     {
@@ -71,15 +76,11 @@ public static class CommandLine
     private static async Task<int> VerifyAuditAsync(IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
+        if (EmbeddedWitness.Wanted(services.GetRequiredService<AuditOptions>(), services.GetRequiredService<IHostEnvironment>()))
+            await services.GetRequiredService<EmbeddedWitness>().EnsureStartedAsync();
         var result = await scope.ServiceProvider.GetRequiredService<AuditVerifier>().VerifyAsync();
-        if (result.Valid)
-        {
-            Console.WriteLine($"Audit trail valid: {result.EntriesChecked} entries in {result.ChainsChecked} chains checked, {result.CheckpointsChecked} checkpoint heads compared.");
-            return 0;
-        }
-        var broken = result.FirstBroken!;
-        Console.WriteLine($"Audit trail NOT valid: chain {broken.ChainId}, entry {broken.Sequence}{(broken.EntryId is { } id ? $" (row {id})" : "")}: {broken.Reason}. {result.EntriesChecked} entries checked.");
-        return AuditBroken;
+        Console.WriteLine(result.Summary);
+        return result.ExitCode;
     }
 
     private static async Task<int> ExportAuditAsync(IServiceProvider services, string? process, string format, string? outFile)

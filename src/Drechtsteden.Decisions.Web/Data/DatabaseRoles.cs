@@ -11,7 +11,10 @@ namespace Drechtsteden.Decisions.Web.Data;
 public static class DatabaseRoles
 {
     /// <summary>Tables the app may only append to and read.</summary>
-    public static readonly string[] AppendOnlyTables = ["audit_entries", "workflow_definitions", "timer_firings"];
+    public static readonly string[] AppendOnlyTables =
+    [
+        "audit_entries", "workflow_definitions", "timer_firings", "audit_log", "audit_checkpoints", "audit_cosignatures", "decisions", "concept_versions",
+    ];
 
     public const string HangfireSchema = "hangfire";
 

@@ -138,7 +138,8 @@ public sealed class ExportTests
         Assert.That(lines, Has.Length.EqualTo(1 + 5), "header, four commands and the first export");
         Assert.That(lines[5], Does.Contain("audit.exported").And.Contain("auditor"));
         Assert.That(lines[3], Does.StartWith("3,").And.Contain("decision.recorded").And.Contain("met één wijziging"));
+        await _db.AnchorAsync();
         var verification = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync());
-        Assert.That(verification.Valid, Is.True);
+        Assert.That(verification.Valid, Is.True, verification.Summary);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -11,14 +12,16 @@ using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Tests.Audit;
 
-/// <summary>A database superuser disables the triggers and tampers; verification pinpoints each case.</summary>
+/// <summary>
+/// A database superuser disables the triggers and tampers, seconds after the write; verification pinpoints each case
+/// through the hash chains and the transparency log, anchored at the test run's witness (a process of its own).
+/// </summary>
 public sealed class TamperingTests
 {
     private const string Dordrecht = "GM0505";
     private static readonly DateOnly Sept3 = new(2024, 9, 3);
 
     private TestDatabase _database = null!;
-    private string _checkpoints = "";
     private ProcessDatabase _db = null!;
     private Guid _process;
 
@@ -26,8 +29,7 @@ public sealed class TamperingTests
     public async Task ProcessWithHistory()
     {
         _database = await TestPostgres.CreateDatabaseAsync();
-        _checkpoints = Directory.CreateTempSubdirectory("drechtsteden-checkpoints-").FullName;
-        _db = await ProcessDatabase.CreateAsync(connectionString: _database.App, checkpointDirectory: _checkpoints);
+        _db = await ProcessDatabase.CreateAsync(connectionString: _database.App);
         _process = (await _db.StartAsync()).ProcessId;
         foreach (var code in ProcessDatabase.Codes)
         {
@@ -42,12 +44,12 @@ public sealed class TamperingTests
     public async Task Cleanup()
     {
         await _db.DisposeAsync();
-        Directory.Delete(_checkpoints, recursive: true);
     }
 
     private Task<AuditVerification> VerifyAsync() => _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync());
 
-    private Task<int> CheckpointAsync() => _db.InScopeAsync(sp => sp.GetRequiredService<AuditCheckpoints>().WriteAsync(sp.GetRequiredService<DecisionsDbContext>()));
+    /// <summary>What the log writer does within a second of every commit: append, sign, and have the witness cosign.</summary>
+    private Task<int> AnchorAsync() => _db.AnchorAsync();
 
     private Task<List<AuditEntry>> ChainAsync() => _db.InScopeAsync(sp =>
         sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking().Where(e => e.ChainId == _process).OrderBy(e => e.ChainSequence).ToListAsync());
@@ -58,7 +60,7 @@ public sealed class TamperingTests
         await using var connection = new NpgsqlConnection(_database.Superuser);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await using (var disable = new NpgsqlCommand("ALTER TABLE audit_entries DISABLE TRIGGER USER", connection, transaction))
+        await using (var disable = new NpgsqlCommand("ALTER TABLE audit_entries DISABLE TRIGGER USER; ALTER TABLE audit_log DISABLE TRIGGER USER", connection, transaction))
             await disable.ExecuteNonQueryAsync();
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
@@ -66,91 +68,170 @@ public sealed class TamperingTests
                 command.Parameters.Add(new NpgsqlParameter { Value = value });
             await command.ExecuteNonQueryAsync();
         }
-        await using (var enable = new NpgsqlCommand("ALTER TABLE audit_entries ENABLE TRIGGER USER", connection, transaction))
+        await using (var enable = new NpgsqlCommand("ALTER TABLE audit_entries ENABLE TRIGGER USER; ALTER TABLE audit_log ENABLE TRIGGER USER", connection, transaction))
             await enable.ExecuteNonQueryAsync();
         await transaction.CommitAsync();
     }
 
     [Test]
-    public async Task An_untouched_trail_is_valid()
+    public async Task An_untouched_anchored_trail_is_valid()
+    {
+        Assert.That(await AnchorAsync(), Is.EqualTo(1), "the witness cosigned");
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Valid), result.Summary);
+        Assert.That(result.EntriesChecked, Is.EqualTo(1 + 7 + 1 + 2 + 7), "process chain: start, 7 schedules, 1 decision; system chain: 2 definitions, 7 meetings");
+        Assert.That(result.Anchor.WitnessedSize, Is.EqualTo(18));
+        Assert.That(result.Anchor.Witness, Is.EqualTo("witness-tests"));
+    }
+
+    [Test]
+    public async Task Without_a_witnessed_checkpoint_the_trail_is_not_anchored_never_valid()
     {
         var result = await VerifyAsync();
 
-        Assert.That(result.Valid, Is.True, result.FirstBroken?.Reason);
-        Assert.That(result.EntriesChecked, Is.EqualTo(1 + 7 + 1 + 2 + 7), "process chain: start, 7 schedules, 1 decision; system chain: 2 definitions, 7 meetings");
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.NotAnchored), result.Summary);
+        Assert.That(result.ExitCode, Is.EqualTo(4));
+        Assert.That(result.Summary, Does.StartWith("Niet verankerd").And.Contain("geen getuige"));
     }
 
     [Test]
     public async Task An_edited_row_is_pinpointed()
     {
+        await AnchorAsync();
         var target = (await ChainAsync())[4];
         await AsSuperuserAsync("UPDATE audit_entries SET reason = 'nooit gebeurd' WHERE id = $1", target.Id);
 
         var result = await VerifyAsync();
 
-        Assert.That(result.Valid, Is.False);
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
         Assert.That(result.FirstBroken, Is.EqualTo(new BrokenEntry(_process, 5, target.Id, "its content does not match its hash (changed after it was written)")));
     }
 
     [Test]
     public async Task A_deleted_row_is_pinpointed()
     {
+        await AnchorAsync();
         var target = (await ChainAsync())[2];
         await AsSuperuserAsync("DELETE FROM audit_entries WHERE id = $1", target.Id);
 
         var result = await VerifyAsync();
 
-        Assert.That(result.Valid, Is.False);
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
         Assert.That(result.FirstBroken!.ChainId, Is.EqualTo(_process));
         Assert.That(result.FirstBroken.Sequence, Is.EqualTo(3));
         Assert.That(result.FirstBroken.Reason, Does.Contain("entry 3 is missing"));
     }
 
     [Test]
-    public async Task A_rewritten_chain_with_recomputed_hashes_is_caught_by_the_checkpoint()
+    public async Task The_newest_entry_deleted_seconds_after_it_was_written_is_caught()
     {
-        Assert.That(await CheckpointAsync(), Is.EqualTo(2), "one checkpoint line with the heads of the process chain and the system chain");
-        await RewriteFromAsync(2, "achteraf herschreven");
-
-        var result = await VerifyAsync();
-
-        Assert.That(result.Valid, Is.False, "the hashes hold, but the checkpoint remembers the old head");
-        Assert.That(result.FirstBroken!.ChainId, Is.EqualTo(_process));
-        Assert.That(result.FirstBroken.Sequence, Is.EqualTo(9));
-        Assert.That(result.FirstBroken.Reason, Does.Contain("differs from the checkpoint"));
-    }
-
-    [Test]
-    public async Task Without_a_checkpoint_a_complete_rewrite_would_go_unnoticed()
-    {
-        await RewriteFromAsync(2, "achteraf herschreven");
-
-        Assert.That((await VerifyAsync()).Valid, Is.True, "this is why checkpoints are kept outside the database");
-    }
-
-    [Test]
-    public async Task A_removed_tail_is_caught_by_the_checkpoint()
-    {
-        await CheckpointAsync();
+        await AnchorAsync();
+        await _db.DecideAsync(_process, "GM0590", new RecordDecision(DecisionOutcome.Adopted, 1));
+        await AnchorAsync(); // the log writer's round, well within a second of the commit
         var last = (await ChainAsync())[^1];
         await AsSuperuserAsync("DELETE FROM audit_entries WHERE id = $1", last.Id);
 
         var result = await VerifyAsync();
 
-        Assert.That(result.Valid, Is.False);
-        Assert.That(result.FirstBroken!.Sequence, Is.EqualTo(last.ChainSequence));
-        Assert.That(result.FirstBroken.Reason, Does.Contain("is missing now"));
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken), "the old checkpoints saw only chain heads every five minutes: this passed as valid");
+        Assert.That(result.FirstBroken, Is.EqualTo(new BrokenEntry(_process, last.ChainSequence, last.Id, "this entry was deleted after the transparency log recorded it (leaf 18)")));
     }
 
     [Test]
-    public async Task A_checkpoint_is_written_only_when_a_chain_moved_on()
+    public async Task The_newest_entry_deleted_from_the_trail_and_the_log_is_caught_by_the_witness()
     {
-        Assert.That(await CheckpointAsync(), Is.EqualTo(2));
-        Assert.That(await CheckpointAsync(), Is.Zero);
         await _db.DecideAsync(_process, "GM0590", new RecordDecision(DecisionOutcome.Adopted, 1));
-        Assert.That(await CheckpointAsync(), Is.EqualTo(1), "only the chain that moved on is in the new line");
-        Assert.That(Directory.GetFiles(_checkpoints).SelectMany(File.ReadLines).Count(), Is.EqualTo(2));
-        Assert.That((await VerifyAsync()).CheckpointsChecked, Is.EqualTo(3), "both lines together: two heads of the process chain, one of the system chain");
+        await AnchorAsync();
+        var last = (await ChainAsync())[^1];
+        await AsSuperuserAsync("DELETE FROM audit_log WHERE entry_id = $1", last.Id);
+        await AsSuperuserAsync("DELETE FROM audit_entries WHERE id = $1", last.Id);
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.Reason, Does.Contain("the transparency log ends at 18 leaves, but witness witness-tests cosigned 19"));
+    }
+
+    [Test]
+    public async Task A_rewritten_chain_with_recomputed_hashes_is_caught_by_the_log()
+    {
+        await AnchorAsync();
+        var second = (await ChainAsync())[1];
+        await RewriteFromAsync(2, "achteraf herschreven");
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken), "the hashes hold, but the log recorded the old ones");
+        Assert.That(result.FirstBroken!.ChainId, Is.EqualTo(_process));
+        Assert.That(result.FirstBroken.Sequence, Is.EqualTo(2));
+        Assert.That(result.FirstBroken.EntryId, Is.EqualTo(second.Id));
+        Assert.That(result.FirstBroken.Reason, Does.Contain("differs from what the transparency log recorded"));
+    }
+
+    [Test]
+    public async Task A_chain_rewritten_together_with_the_log_is_caught_by_the_witnessed_root_and_located()
+    {
+        await AnchorAsync();
+        await RewriteFromAsync(2, "achteraf herschreven");
+        foreach (var entry in await ChainAsync())
+        {
+            await AsSuperuserAsync("UPDATE audit_log SET leaf_hash = $1 WHERE entry_id = $2", Merkle.LeafHash(Convert.FromHexString(entry.Hash)), entry.Id);
+        }
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.Reason, Does.Contain("no longer give the root of the checkpoint").And.Contain("at size 18"));
+    }
+
+    [Test]
+    public async Task A_removed_whole_chain_is_caught()
+    {
+        var other = (await _db.StartAsync()).ProcessId;
+        await AnchorAsync();
+        await AsSuperuserAsync("DELETE FROM audit_log WHERE chain_id = $1", other);
+        await AsSuperuserAsync("DELETE FROM audit_entries WHERE chain_id = $1", other);
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken), "no chain walk misses a chain that is not there; the log does");
+        Assert.That(result.FirstBroken!.Reason, Does.Contain("transparency log"));
+    }
+
+    [Test]
+    public async Task A_reordered_entry_is_pinpointed()
+    {
+        await AnchorAsync();
+        var chain = await ChainAsync();
+        await AsSuperuserAsync("UPDATE audit_entries SET chain_sequence = -1 WHERE id = $1", chain[3].Id);
+        await AsSuperuserAsync("UPDATE audit_entries SET chain_sequence = 4 WHERE id = $1", chain[4].Id);
+        await AsSuperuserAsync("UPDATE audit_entries SET chain_sequence = 5 WHERE id = $1", chain[3].Id);
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.ChainId, Is.EqualTo(_process));
+        Assert.That(result.FirstBroken.Sequence, Is.EqualTo(4));
+    }
+
+    [Test]
+    public async Task An_entry_inserted_behind_the_log_is_caught()
+    {
+        await AnchorAsync();
+        var chain = await ChainAsync();
+        // The superuser copies the last entry as a new one and moves the log's position past it by hand.
+        await AsSuperuserAsync("""
+            INSERT INTO audit_entries (uuid, chain_id, chain_sequence, recorded_at, actor_id, actor_name, actor_role, action, resource, resource_id, resource_name, status, previous_hash, hash)
+            SELECT gen_random_uuid(), chain_id, chain_sequence + 1, recorded_at, actor_id, actor_name, actor_role, action, resource, resource_id, resource_name, status, hash, hash
+            FROM audit_entries WHERE id = $1
+            """, chain[^1].Id);
+        await AsSuperuserAsync("UPDATE audit_log_state SET position_tx = pg_current_xact_id(), position_id = (SELECT max(id) FROM audit_entries)");
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.Sequence, Is.EqualTo(chain[^1].ChainSequence + 1));
     }
 
     [Test]
@@ -159,9 +240,10 @@ public sealed class TamperingTests
         var later = new List<Guid>();
         for (var i = 0; i < 11; i++)
             later.Add((await _db.StartAsync()).ProcessId);
+        await AnchorAsync();
         var total = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.LongCountAsync());
         var valid = await VerifyAsync();
-        Assert.That(valid.Valid, Is.True, valid.FirstBroken?.Reason);
+        Assert.That(valid.Status, Is.EqualTo(AuditStatus.Valid), valid.Summary);
         Assert.That(valid.EntriesChecked, Is.EqualTo(total), "every entry, once, across the ranges");
         Assert.That(valid.ChainsChecked, Is.EqualTo(1 + 1 + 11));
 
@@ -170,35 +252,40 @@ public sealed class TamperingTests
         var entry = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking().FirstAsync(e => e.ChainId == newest));
         await AsSuperuserAsync("UPDATE audit_entries SET reason = 'rewritten' WHERE id = $1", entry.Id);
         var broken = await VerifyAsync();
-        Assert.That(broken.Valid, Is.False);
+        Assert.That(broken.Status, Is.EqualTo(AuditStatus.Broken));
         Assert.That(broken.FirstBroken, Is.EqualTo(new BrokenEntry(newest, 1, entry.Id, "its content does not match its hash (changed after it was written)")));
         Assert.That(broken.EntriesChecked, Is.EqualTo(total));
     }
 
     [Test]
-    public async Task A_chain_verified_from_entries_already_read_agrees_with_reading_it_again()
+    public async Task A_chain_verified_for_the_page_agrees_with_the_full_verification()
     {
+        await AnchorAsync();
+        var page = await _db.InScopeAsync(async sp => await sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process, await ChainAsync()));
+        Assert.That(page.Status, Is.EqualTo(AuditStatus.Valid), page.Summary);
+
         var target = (await ChainAsync())[3];
         await AsSuperuserAsync("UPDATE audit_entries SET actor_name = 'Iemand anders' WHERE id = $1", target.Id);
-        var chain = await ChainAsync();
-        var fromEntries = await _db.InScopeAsync(sp => Task.FromResult(sp.GetRequiredService<AuditVerifier>().Verify(_process, chain)));
-        var fromDatabase = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync(_process));
-        Assert.That(fromEntries, Is.EqualTo(fromDatabase));
+        var fromEntries = await _db.InScopeAsync(async sp => await sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process, await ChainAsync()));
+        var full = await VerifyAsync();
+        Assert.That(fromEntries.FirstBroken, Is.EqualTo(full.FirstBroken));
         Assert.That(fromEntries.FirstBroken!.Sequence, Is.EqualTo(target.ChainSequence));
     }
 
     [Test]
-    public async Task The_verb_reports_valid_then_the_first_broken_entry_with_exit_code_3()
+    public async Task The_verb_reports_valid_not_anchored_and_broken_with_their_exit_codes()
     {
-        var environment = new Dictionary<string, string?>
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__Decisions"] = _database.App };
+        await using (var unanchored = HostProcess.Start(environment, "verify-audit"))
         {
-            ["ConnectionStrings__Decisions"] = _database.App,
-            ["Audit__CheckpointDirectory"] = _checkpoints,
-        };
+            Assert.That(await unanchored.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(4), unanchored.StandardError);
+            Assert.That(unanchored.StandardOutput, Does.Contain("Niet verankerd"));
+        }
+        await AnchorAsync();
         await using (var valid = HostProcess.Start(environment, "verify-audit"))
         {
-            Assert.That(await valid.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, valid.StandardError);
-            Assert.That(valid.StandardOutput, Does.Contain("Audit trail valid: 18 entries in 2 chains checked"));
+            Assert.That(await valid.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, valid.StandardError + valid.StandardOutput);
+            Assert.That(valid.StandardOutput, Does.Contain("Geldig en verankerd: 18 regels in 2 ketens gecontroleerd"));
         }
 
         var target = (await ChainAsync())[1];
@@ -206,21 +293,47 @@ public sealed class TamperingTests
 
         await using var broken = HostProcess.Start(environment, "verify-audit");
         Assert.That(await broken.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(3), broken.StandardError);
-        Assert.That(broken.StandardOutput, Does.Contain($"chain {_process}, entry 2 (row {target.Id})").And.Contain("does not match its hash"));
+        Assert.That(broken.StandardOutput, Does.Contain($"keten {_process}, regel 2 (rij {target.Id})").And.Contain("does not match its hash"));
     }
 
     [Test]
-    public async Task The_API_reports_the_verification()
+    public async Task The_running_app_anchors_within_a_second_and_the_API_reports_it()
     {
         // No Hangfire server: its sweeper would fire this fixture's 2024 timers (due long ago in real time) mid-test.
-        await using var app = new DecisionsAppFactory(_database.App, _checkpoints, new Dictionary<string, string?> { ["Jobs:Server"] = "false" });
+        await using var app = new DecisionsAppFactory(_database.App, new Dictionary<string, string?> { ["Jobs:Server"] = "false" });
         using var client = app.CreateClient();
         client.DefaultRequestHeaders.Add(TestAuthentication.Header, "auditor;Auditor");
 
-        var result = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/audit/verify", UriKind.Relative));
+        var started = DateTime.UtcNow;
+        JsonElement result;
+        do
+        {
+            result = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/audit/verify", UriKind.Relative));
+        }
+        while (result.GetProperty("status").GetString() != "Valid" && DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
 
+        Assert.That(result.GetProperty("status").GetString(), Is.EqualTo("Valid"), result.ToString());
         Assert.That(result.GetProperty("valid").GetBoolean(), Is.True);
         Assert.That(result.GetProperty("entriesChecked").GetInt64(), Is.EqualTo(18));
+        Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(5)), "the log writer runs every 250 ms and pushes at once");
+    }
+
+    [Test]
+    public async Task Another_database_has_another_origin_and_is_not_anchored_by_this_ones_checkpoints()
+    {
+        await AnchorAsync();
+        var other = await TestPostgres.CreateDatabaseAsync();
+        await using var otherDb = await ProcessDatabase.CreateAsync(connectionString: other.App);
+        await otherDb.StartAsync();
+
+        var unanchored = await otherDb.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync());
+        Assert.That(unanchored.Status, Is.EqualTo(AuditStatus.NotAnchored), "a new database is a new log, not a rewritten one: " + unanchored.Summary);
+
+        await otherDb.InScopeAsync(async sp => { await sp.GetRequiredService<TransparencyLog>().AppendAsync(); return await sp.GetRequiredService<TransparencyLog>().PushAsync(); });
+        var anchored = await otherDb.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync());
+        Assert.That(anchored.Status, Is.EqualTo(AuditStatus.Valid), anchored.Summary);
+        Assert.That(anchored.Anchor.Origin, Is.Not.EqualTo((await VerifyAsync()).Anchor.Origin));
+        Assert.That((await VerifyAsync()).Status, Is.EqualTo(AuditStatus.Valid));
     }
 
     /// <summary>The superuser's full rewrite: change one entry and recompute every hash after it, so the chain holds again.</summary>

@@ -28,7 +28,6 @@ public sealed class FaultRig
     public TestDatabase Database { get; }
     public string MailDirectory { get; }
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-    public string CheckpointDirectory { get; } = Path.Combine(Path.GetTempPath(), $"drechtsteden-fault-checkpoints-{Guid.NewGuid():N}");
 
     /// <summary>Figures every fault test prints, collected for the README's reliability section.</summary>
     public static void Report(string line)
@@ -83,7 +82,6 @@ public sealed class FaultRig
             ["Auth__SigningKey"] = SigningKey,
             ["Auth__TokenRequestsPerMinute"] = "10000",
             ["Mail__PickupDirectory"] = MailDirectory,
-            ["Audit__CheckpointDirectory"] = CheckpointDirectory,
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in extra)

@@ -114,7 +114,6 @@ public sealed class HostStartupTests
     private Dictionary<string, string?> EmbeddedEnvironment() => new()
     {
         ["Database__Embedded__DataDirectory"] = _directory,
-        ["Audit__CheckpointDirectory"] = Path.Combine(_directory, "audit-checkpoints"),
         ["Mail__PickupDirectory"] = Path.Combine(_directory, "mail"),
     };
 

@@ -11,14 +11,11 @@ using Microsoft.Extensions.Options;
 namespace Drechtsteden.Decisions.Web.Tests.Infrastructure;
 
 /// <summary>The host in-process on a test database of its own; by default tests sign in with a header (<see cref="TestAuthentication"/>), otherwise through the real schemes.</summary>
-public sealed class DecisionsAppFactory(string connectionString, string? checkpointDirectory = null, IReadOnlyDictionary<string, string?>? settings = null,
+public sealed class DecisionsAppFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
     bool testSignIn = true, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = connectionString;
-
-    /// <summary>Checkpoints belong to one database; every factory gets its own folder unless a test shares one on purpose.</summary>
-    public string CheckpointDirectory { get; } = checkpointDirectory ?? Path.Combine(Path.GetTempPath(), $"drechtsteden-checkpoints-{Guid.NewGuid():N}");
 
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"drechtsteden-mail-{Guid.NewGuid():N}");
 
@@ -27,7 +24,8 @@ public sealed class DecisionsAppFactory(string connectionString, string? checkpo
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Decisions", ConnectionString);
         builder.UseSetting("Database:MigrateOnStart", "false");
-        builder.UseSetting("Audit:CheckpointDirectory", CheckpointDirectory);
+        foreach (var (key, value) in TestWitness.Settings)
+            builder.UseSetting(key, value);
         builder.UseSetting("Mail:PickupDirectory", MailDirectory);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);

@@ -58,6 +58,11 @@ public sealed class HostProcess : IAsyncDisposable
         // The test process's own settings must not leak into the host under test.
         info.Environment.Remove("ConnectionStrings__Decisions");
         info.Environment.Remove("ConnectionStrings__DecisionsOwner");
+        if (arguments.FirstOrDefault() != "witness" && TestWitness.Url is not null)
+        {
+            foreach (var (key, value) in TestWitness.Settings)
+                info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
         foreach (var (key, value) in environment)
             info.Environment[key] = value;
         return new HostProcess(Process.Start(info)!, baseAddress);

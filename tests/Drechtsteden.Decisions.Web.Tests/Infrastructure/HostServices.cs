@@ -12,15 +12,14 @@ namespace Drechtsteden.Decisions.Web.Tests.Infrastructure;
 /// <summary>The host's persistence, workflow, audit, job and command services on a database and a clock of the test's choosing.</summary>
 internal static class HostServices
 {
-    public static ServiceProvider Build(string connectionString, TimeProvider clock, string? workflowDirectory = null, string? checkpointDirectory = null)
+    public static ServiceProvider Build(string connectionString, TimeProvider clock, string? workflowDirectory = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Workflows:Directory"] = workflowDirectory ?? Path.Combine(AppContext.BaseDirectory, "workflows"),
-            ["Audit:CheckpointDirectory"] = checkpointDirectory ?? Path.Combine(Path.GetTempPath(), $"drechtsteden-checkpoints-{Guid.NewGuid():N}"),
             // Hangfire's client (timers are scheduled for real), but no server: the tests fire timers by hand.
             ["Jobs:Server"] = "false",
-        }).Build();
+        }).AddInMemoryCollection(TestWitness.Settings).Build();
         return new ServiceCollection()
             .AddSingleton(clock)
             .AddLogging()

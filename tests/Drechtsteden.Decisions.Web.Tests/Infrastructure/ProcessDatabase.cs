@@ -33,11 +33,11 @@ public sealed class ProcessDatabase : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; }
 
-    public static async Task<ProcessDatabase> CreateAsync(string? workflowDirectory = null, string? connectionString = null, string? checkpointDirectory = null)
+    public static async Task<ProcessDatabase> CreateAsync(string? workflowDirectory = null, string? connectionString = null)
     {
         connectionString ??= await TestPostgres.CreateMigratedDatabaseAsync();
         var clock = new FakeTimeProvider(new DateTimeOffset(2024, 8, 1, 8, 0, 0, TimeSpan.Zero));
-        var services = HostServices.Build(connectionString, clock, workflowDirectory, checkpointDirectory);
+        var services = HostServices.Build(connectionString, clock, workflowDirectory);
         var database = new ProcessDatabase(services, connectionString, clock);
         await database.SeedRegionAsync();
         return database;
@@ -53,6 +53,14 @@ public sealed class ProcessDatabase : IAsyncDisposable
         await using var scope = _services.CreateAsyncScope();
         return await work(scope.ServiceProvider);
     }
+
+    /// <summary>What the log writer does within a second of every commit: append, sign, and have the test run's witness cosign.</summary>
+    public Task<int> AnchorAsync() => InScopeAsync(async sp =>
+    {
+        var log = sp.GetRequiredService<Drechtsteden.Decisions.Web.Audit.Log.TransparencyLog>();
+        await log.AppendAsync();
+        return await log.PushAsync();
+    });
 
     public Task<CommandAnswer> StartAsync(string? idempotencyKey = null, string? definitionId = null) =>
         InScopeAsync(sp => sp.GetRequiredService<CommandPipeline>().StartAsync(

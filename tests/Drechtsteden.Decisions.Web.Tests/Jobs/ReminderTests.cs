@@ -78,8 +78,8 @@ public sealed class ReminderTests
             .And.None.Contains("@"), "who got it by user id, not by address");
         Assert.That(failed[0].Reason, Is.EqualTo("mailbox unavailable"));
         Assert.That(entries.IndexOf(delivered[0]), Is.GreaterThan(entries.FindLastIndex(e => e.Action == "reminder.sent")), "proof after the queueing");
-        var verification = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync(process));
-        Assert.That(verification.Valid, Is.True, verification.FirstBroken?.Reason);
+        var verification = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(process));
+        Assert.That(verification.Status, Is.Not.EqualTo(AuditStatus.Broken), verification.Summary);
 
         var statuses = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Outbox.AsNoTracking().Select(m => m.Status).ToListAsync());
         Assert.That(statuses.Count(s => s == OutboxStatus.Sent), Is.EqualTo(queued - 2));

@@ -7,6 +7,7 @@ using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Users;
 using Drechtsteden.Decisions.Web.Agenda;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Demo;
 using Drechtsteden.Decisions.Web.Jobs;
@@ -524,11 +525,13 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
             if (ActionNames.Dutch(action) == action)
                 Fail($"The audit action '{action}' has no Dutch name (Audit/AuditExport.cs, ActionNames).");
         }
+        // The log writer's round and the witness's cosignature, then every process's trail must be valid and anchored.
+        await world.InScopeAsync(async sp => { await sp.GetRequiredService<TransparencyLog>().AppendAsync(); return await sp.GetRequiredService<TransparencyLog>().PushAsync(); });
         foreach (var process in _model.Processes)
         {
-            var verification = await world.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync(process.Id));
+            var verification = await world.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(process.Id));
             if (!verification.Valid)
-                Fail($"The trail of {process.Id.ToString()[..8]} does not verify: {verification.FirstBroken?.Reason} ({verification.EntriesChecked} entries).");
+                Fail($"The trail of {process.Id.ToString()[..8]} does not verify: {verification.Summary} ({verification.EntriesChecked} entries).");
         }
     }
 }

@@ -99,7 +99,7 @@ public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipel
         if (ReadsAudit)
         {
             Audit = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence).ToListAsync(cancellationToken);
-            Verification = verifier.Verify(id, Enumerable.Reverse(Audit)); // the entries just read, oldest first
+            Verification = await verifier.VerifyChainAsync(id, Enumerable.Reverse(Audit).ToList(), cancellationToken); // the entries just read, oldest first
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
         var auditCount = ReadsAudit ? Audit.Count : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
