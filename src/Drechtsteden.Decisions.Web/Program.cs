@@ -13,12 +13,14 @@ using Drechtsteden.Decisions.Web.Workflows;
 // Verbs that must not touch the app's database or secrets run before the app is built.
 if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.Verb)
     return await Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.RunAsync(args);
+if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.ExportVerifier.Verb)
+    return await Drechtsteden.Decisions.Web.Audit.ExportVerifier.RunAsync(args);
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddDecisionsObservability();
-    await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync();
+    await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync(verb: CommandLine.IsVerb(args));
     builder.Services.AddDecisionsHealth();
     builder.Services.AddWorkflows(builder.Configuration);
     builder.Services.AddAuditTrail(builder.Configuration);
@@ -30,6 +32,9 @@ try
     builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/"));
 
     var app = builder.Build();
+    app.UseTrustedProxies();
+    if (app.Environment.IsProduction())
+        app.UseHsts();
     app.UseExceptionHandler();
     app.UseSecurityHeaders();
     // Pages get a Dutch error page; the API keeps its problem details.

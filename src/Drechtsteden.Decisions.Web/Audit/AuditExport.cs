@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,10 +10,12 @@ namespace Drechtsteden.Decisions.Web.Audit;
 
 /// <summary>
 /// A process's audit trail as ZGW AuditTrail objects (Besluiten API 1.0: we are a decision registration component,
-/// bron "brc") plus a "keten" block with what is needed to re-verify the chain offline (docs/audit-trail.md).
-/// Every export is itself recorded in the process's chain.
+/// bron "brc") plus a "keten" block with what is needed to re-verify the chain offline (docs/audit-trail.md), and per
+/// entry its "verankering": the leaf in the transparency log, the inclusion proof, the checkpoint a witness cosigned
+/// and the public keys — so verify-export can prove an entry without any database. Every export is itself recorded in
+/// the process's chain.
 /// </summary>
-public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOptions options)
+public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOptions options, TransparencyLog log)
 {
     public const string ApplicationId = "drechtsteden-decisions";
     public const string ApplicationName = "Drechtsteden.Decisions";
@@ -21,30 +24,79 @@ public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOpti
     [
         "volgnummer", "aanmaakdatum", "actie", "actieWeergave", "gebruikersId", "gebruikersWeergave", "rol", "gemeente", "resource",
         "resourceUrl", "resourceWeergave", "toelichting", "resultaat", "oud", "nieuw", "vorigeHash", "hash",
+        "canoniekeVorm", "logIndex", "inclusiebewijs", "checkpoint", "logSleutel", "getuigeSleutel",
     ];
 
     public async Task<JsonArray> ToJsonAsync(Guid processId, Actor actor, CancellationToken cancellationToken = default)
     {
         var entries = await ReadAndRecordAsync(processId, actor, "json", cancellationToken);
-        return new JsonArray(entries.Select(e => (JsonNode?)ToZgw(e)).ToArray());
+        var anchors = await AnchorsAsync(entries, cancellationToken);
+        return new JsonArray(entries.Select(e =>
+        {
+            var zgw = ToZgw(e);
+            zgw["keten"]!["verankering"] = anchors.TryGetValue(e.Id, out var anchor) ? anchor.ToJson() : null;
+            return (JsonNode?)zgw;
+        }).ToArray());
     }
 
     public async Task<string> ToCsvAsync(Guid processId, Actor actor, CancellationToken cancellationToken = default)
     {
         var entries = await ReadAndRecordAsync(processId, actor, "csv", cancellationToken);
-        var csv = new StringBuilder().AppendJoin(',', CsvColumns).Append("\r\n");
+        var anchors = await AnchorsAsync(entries, cancellationToken);
+        // A BOM so that spreadsheet programs read UTF-8; cells that a spreadsheet would run as a formula are neutralised.
+        // The checkpoint (a note of several lines) is base64 in a cell, so that every row stays one line.
+        var csv = new StringBuilder("\uFEFF").AppendJoin(',', CsvColumns).Append("\r\n");
         foreach (var e in entries)
         {
+            var anchor = anchors.GetValueOrDefault(e.Id);
             string?[] row =
             [
                 e.ChainSequence.ToString(CultureInfo.InvariantCulture), Instant(e.RecordedAt), e.Action, ActionNames.Dutch(e.Action), e.ActorId, e.ActorName,
                 e.ActorRole, e.ActorMunicipality, e.Resource, ResourceUrl(e).ToString(), e.ResourceName, e.Reason,
                 e.Status.ToString(CultureInfo.InvariantCulture), e.Before, e.After, e.PreviousHash, e.Hash,
+                AuditHash.CanonicalForm(e), anchor?.LeafIndex.ToString(CultureInfo.InvariantCulture), anchor is null ? null : string.Join(' ', anchor.Proof),
+                anchor is null ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes(anchor.Checkpoint)), anchor?.LogKey, anchor?.WitnessKey,
             ];
-            csv.AppendJoin(',', row.Select(Csv)).Append("\r\n");
+            csv.AppendJoin(',', row.Select(CsvCell)).Append("\r\n");
         }
         return csv.ToString();
     }
+
+    /// <summary>Where an entry stands in the log: its leaf, the proof of inclusion in the cosigned checkpoint, and the keys to check it with.</summary>
+    public sealed record Anchor(long LeafIndex, IReadOnlyList<string> Proof, string Checkpoint, string LogKey, string WitnessKey)
+    {
+        public JsonObject ToJson() => new()
+        {
+            ["logIndex"] = LeafIndex,
+            ["inclusiebewijs"] = new JsonArray(Proof.Select(p => (JsonNode?)p).ToArray()),
+            ["checkpoint"] = Checkpoint,
+            ["logSleutel"] = LogKey,
+            ["getuigeSleutel"] = WitnessKey,
+        };
+    }
+
+    /// <summary>The anchors of the entries a witnessed checkpoint covers; entries newer than it have none (yet).</summary>
+    private async Task<Dictionary<long, Anchor>> AnchorsAsync(List<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        var anchors = new Dictionary<long, Anchor>();
+        if (entries.Count == 0 || log.Key is not { } logKey || await log.StateAsync(cancellationToken) is not { LogId: { } logId })
+            return anchors;
+        var (witnessed, _) = await log.LatestWitnessedAsync(logId, cancellationToken);
+        if (witnessed is null)
+            return anchors;
+        var ids = entries.Select(e => e.Id).ToArray();
+        var leaves = await db.Database.SqlQuery<LeafRow>($"SELECT entry_id, leaf_index FROM audit_log WHERE entry_id = ANY({ids})")
+            .ToListAsync(cancellationToken);
+        var witnessKey = log.WitnessKeyOf(witnessed.Witness);
+        foreach (var leaf in leaves.Where(l => l.LeafIndex < witnessed.Checkpoint.Size))
+        {
+            var proof = await log.ProofAsync(logId, Merkle.InclusionRanges(leaf.LeafIndex, witnessed.Checkpoint.Size), cancellationToken);
+            anchors[leaf.EntryId] = new Anchor(leaf.LeafIndex, proof.Select(Convert.ToBase64String).ToList(), witnessed.Note.ToString(), logKey.Verifier.VerifierKey, witnessKey ?? "");
+        }
+        return anchors;
+    }
+
+    private sealed record LeafRow(long EntryId, long LeafIndex);
 
     /// <summary>One ZGW AuditTrail object, with our chain fields under "keten".</summary>
     public JsonObject ToZgw(AuditEntry e) => new()
@@ -107,8 +159,18 @@ public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOpti
 
     private static string Limit(string value, int length) => value.Length <= length ? value : value[..length];
 
-    private static string Csv(string? value) =>
-        value is null ? "" : value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    /// <summary>
+    /// One CSV cell (RFC 4180 quoting). A text that starts with =, +, -, @, a tab or a carriage return would be run as a
+    /// formula by a spreadsheet (CSV injection, OWASP): it gets a leading apostrophe, which spreadsheets show as text.
+    /// </summary>
+    public static string CsvCell(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return "";
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+            value = "'" + value;
+        return value.IndexOfAny([',', '"', '\r', '\n', ';']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
 }
 
 /// <summary>Dutch names of the audited actions, for actieWeergave and the UI.</summary>

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -27,8 +28,11 @@ public sealed class AuthOptions
 
     public string Issuer { get; set; } = "drechtsteden-decisions";
 
-    /// <summary>Token requests per client address per minute.</summary>
+    /// <summary>Token requests and sign-in attempts per client address per minute.</summary>
     public int TokenRequestsPerMinute { get; set; } = 10;
+
+    /// <summary>How long a cookie session is trusted before the account is looked up again (deactivated, role or municipality changed).</summary>
+    public TimeSpan SessionRevalidation { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Process commands running at once per instance; more wait in a queue (no database connection held).</summary>
     public int CommandConcurrency { get; set; } = 16;
@@ -60,6 +64,9 @@ public static class AuthExtensions
     public const string SmartScheme = "Decisions";
     public const string ApiTokenScheme = "ApiToken";
     public const string TokenRateLimit = "token";
+
+    /// <summary>Sign-in attempts (POST /inloggen) per client address; viewing the form is not limited.</summary>
+    public const string SignInRateLimit = "signin";
 
     /// <summary>The concurrency limit of the process commands (Auth:CommandConcurrency at once, Auth:CommandQueue waiting).</summary>
     public const string CommandLimit = "commands";
@@ -108,6 +115,9 @@ public static class AuthExtensions
                 cookie.AccessDeniedPath = "/fout/403";
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
+                // Behind TLS in Production: never send the session over plain HTTP.
+                cookie.Cookie.SecurePolicy = environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                cookie.Events.OnValidatePrincipal = context => SessionCheck.ValidateAsync(context, options);
                 // An API call without credentials gets 401/403, not a redirect to the sign-in page.
                 cookie.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
                 cookie.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
@@ -157,8 +167,35 @@ public static class AuthExtensions
             limiter.AddPolicy(TokenRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.AddPolicy(SignInRateLimit, context => HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter("signin:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("signin:view"));
         });
         return services;
+    }
+
+    /// <summary>
+    /// Behind a reverse proxy that ends TLS: X-Forwarded-For and -Proto are believed only from the proxies named in
+    /// ForwardedHeaders__KnownProxies (addresses) or ForwardedHeaders__KnownNetworks (CIDR), so the rate limiters and
+    /// the audit trail see the client's address and cookies know the request was HTTPS. Nothing configured: the
+    /// headers are ignored (anyone could send them).
+    /// </summary>
+    public static bool UseTrustedProxies(this WebApplication app)
+    {
+        var proxies = (app.Configuration["ForwardedHeaders:KnownProxies"] ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries);
+        var networks = (app.Configuration["ForwardedHeaders:KnownNetworks"] ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries);
+        if (proxies.Length == 0 && networks.Length == 0)
+            return false;
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto, ForwardLimit = 1 };
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in proxies)
+            options.KnownProxies.Add(System.Net.IPAddress.TryParse(proxy, out var address) ? address : throw new StartupException($"ForwardedHeaders__KnownProxies: '{proxy}' is not an IP address."));
+        foreach (var network in networks)
+            options.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network, out var parsed) ? parsed : throw new StartupException($"ForwardedHeaders__KnownNetworks: '{network}' is not a CIDR network."));
+        app.UseForwardedHeaders(options);
+        return true;
     }
 
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
@@ -203,26 +240,27 @@ public static class AuthExtensions
             throw new StartupException("Auth__SigningKey is not set: give the app a base64 key of at least 32 bytes (e.g. openssl rand -base64 48).");
         var folder = configuration["Database:Embedded:DataDirectory"] ?? ".data";
         var file = Path.Combine(folder, "token-signing.key");
-        if (!File.Exists(file))
-        {
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return Convert.FromBase64String(File.ReadAllText(file).Trim());
+        return Convert.FromBase64String(SecretFiles.ReadOrCreate(file, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48))));
     }
 }
 
 /// <summary>Checks passwords and issues bearer tokens.</summary>
 public sealed class TokenService(DecisionsDbContext db, IPasswordHasher<UserAccount> hasher, AuthOptions options, SymmetricSecurityKey key, TimeProvider clock)
 {
+    /// <summary>A hash no password matches, checked when the user is unknown: an unknown name costs what a known one costs.</summary>
+    private static readonly UserAccount DecoyUser = new("decoy", "decoy", "decoy@invalid", Role.Auditor);
+    private static readonly Lazy<string> Decoy = new(() => new PasswordHasher<UserAccount>().HashPassword(DecoyUser, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+
     public async Task<UserAccount?> CheckPasswordAsync(string? userName, string? password, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password) || userName.Length > 200 || password.Length > 1000)
             return null;
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userName && u.Active, cancellationToken);
         if (user?.PasswordHash is not { } hash)
+        {
+            hasher.VerifyHashedPassword(user ?? DecoyUser, Decoy.Value, password);
             return null;
+        }
         return hasher.VerifyHashedPassword(user, hash, password) == PasswordVerificationResult.Failed ? null : user;
     }
 
@@ -256,12 +294,53 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
         if (!token.StartsWith(ApiToken.Prefix, StringComparison.Ordinal) || token.Length > 200)
             return AuthenticateResult.Fail("Not an API token.");
         var hash = ApiToken.HashOf(token);
-        var user = await (from t in db.Set<ApiToken>()
-                          join u in db.Users on t.UserId equals u.Id
-                          where t.TokenHash == hash && t.RevokedAt == null && u.Active
-                          select u).AsNoTracking().FirstOrDefaultAsync(Context.RequestAborted);
-        return user is null
-            ? AuthenticateResult.Fail("Unknown or revoked API token.")
-            : AuthenticateResult.Success(new AuthenticationTicket(DecisionsClaims.Principal(user, Scheme.Name), Scheme.Name));
+        var found = await (from t in db.Set<ApiToken>()
+                           join u in db.Users on t.UserId equals u.Id
+                           where t.TokenHash == hash && t.RevokedAt == null && u.Active
+                           select new { User = u, t.Name, t.CreatedBy }).AsNoTracking().FirstOrDefaultAsync(Context.RequestAborted);
+        if (found is null)
+            return AuthenticateResult.Fail("Unknown or revoked API token.");
+        // A token an administrator minted for someone else acts as that user, and says so in every audit entry it makes:
+        // the actor's name carries the token's name and who minted it (part of the hashed canonical form).
+        var principal = DecisionsClaims.Principal(found.User, Scheme.Name);
+        if (!string.Equals(found.CreatedBy, found.User.Id, StringComparison.Ordinal))
+        {
+            var identity = (ClaimsIdentity)principal.Identity!;
+            identity.RemoveClaim(identity.FindFirst(DecisionsClaims.Name));
+            identity.AddClaim(new Claim(DecisionsClaims.Name, DecisionsClaims.MintedFor(found.User.DisplayName, found.Name, found.CreatedBy)));
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+}
+
+/// <summary>
+/// A cookie session is re-checked against the account every <see cref="AuthOptions.SessionRevalidation"/>: a
+/// deactivated account is signed out, a changed role, municipality or region too (the next sign-in carries the new
+/// ones). Between checks the cookie is trusted, so a change takes effect within minutes, not after eight hours.
+/// </summary>
+internal static class SessionCheck
+{
+    private const string CheckedAt = "checked";
+
+    public static async Task ValidateAsync(CookieValidatePrincipalContext context, AuthOptions options)
+    {
+        var clock = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
+        var now = clock.GetUtcNow();
+        if (context.Properties.Items.TryGetValue(CheckedAt, out var text) && long.TryParse(text, out var ticks)
+            && now - new DateTimeOffset(ticks, TimeSpan.Zero) < options.SessionRevalidation && ticks <= now.UtcTicks)
+            return;
+        var id = context.Principal?.FindFirst(DecisionsClaims.Subject)?.Value;
+        var db = context.HttpContext.RequestServices.GetRequiredService<DecisionsDbContext>();
+        var user = id is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, context.HttpContext.RequestAborted);
+        string? Claim(string type) => context.Principal!.FindFirst(type)?.Value;
+        if (user is not { Active: true } || Claim(DecisionsClaims.Role) != user.Role.ToString()
+            || Claim(DecisionsClaims.Municipality) != user.MunicipalityCode || Claim(DecisionsClaims.Region) != user.RegionCode)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+        context.Properties.Items[CheckedAt] = now.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.ShouldRenew = true;
     }
 }

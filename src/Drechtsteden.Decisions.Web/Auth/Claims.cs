@@ -23,6 +23,13 @@ public static class DecisionsClaims
             yield return new Claim(Region, region);
     }
 
+    /// <summary>How an actor is named when acting with an API token someone else minted for them.</summary>
+    public static string MintedFor(string displayName, string tokenName, string mintedBy)
+    {
+        var name = $"{displayName} (API-token \"{tokenName}\", aangemaakt door {mintedBy})";
+        return name.Length <= 200 ? name : name[..199] + "…";
+    }
+
     public static ClaimsPrincipal Principal(UserAccount user, string scheme) =>
         new(new ClaimsIdentity(For(user), scheme, Name, Role));
 

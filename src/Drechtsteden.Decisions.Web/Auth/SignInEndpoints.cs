@@ -26,6 +26,7 @@ public static class SignInEndpoints
             options.HeaderName = AntiforgeryHeader;
             options.Cookie.Name = "drechtsteden.af";
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure whenever the request is HTTPS (also behind a trusted proxy)
         });
     }
 

@@ -15,6 +15,7 @@ public static class CommandLine
     {
         ["migrate"] = "apply the database migrations and exit",
         ["verify-audit"] = "verify every audit chain, the transparency log and the latest witnessed checkpoint; exit 0 valid and anchored, 3 broken, 4 not anchored",
+        ["verify-export"] = "verify-export <file> [--log-key KEY] [--witness-key KEY]: check a process's audit export (JSON or CSV) without any database; exit 0 valid and anchored, 3 broken, 4 not anchored",
         ["witness"] = "witness --data DIR --urls URL --log-key KEY: run a witness that cosigns the audit log's checkpoints (its own process, key and storage)",
         ["export-audit"] = "export-audit <processId> [--format json|csv] [--out file]: a process's audit trail as ZGW AuditTrail objects",
     };
@@ -24,6 +25,9 @@ public static class CommandLine
 
     /// <summary>Exit code of verify-audit when nothing is broken but the trail is not (all) covered by a witnessed checkpoint.</summary>
     public const int AuditNotAnchored = 4;
+
+    /// <summary>True when the arguments name a verb (the host does that job and exits) rather than serving.</summary>
+    public static bool IsVerb(string[] args) => Positional(args).Count > 0;
 
     public static async Task<int> RunVerbOrServeAsync(this WebApplication app, string[] args)
     {

@@ -38,9 +38,11 @@ public static class DatabaseExtensions
     /// Registers the DbContext on <c>ConnectionStrings:Decisions</c>. Without one, starts the embedded cluster first and
     /// uses it; the caller owns (and disposes, which stops) the returned cluster.
     /// </summary>
-    public static async Task<EmbeddedPostgresCluster?> AddDecisionsDatabaseAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
+    /// <param name="verb">A command-line verb runs: beside a running app it uses that app's embedded server.</param>
+    public static async Task<EmbeddedPostgresCluster?> AddDecisionsDatabaseAsync(this WebApplicationBuilder builder, bool verb = false, CancellationToken cancellationToken = default)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        options.Embedded.AttachToRunning = verb;
         EmbeddedPostgresCluster? cluster = null;
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
         if (string.IsNullOrWhiteSpace(connectionString))

@@ -23,13 +23,18 @@ public static class HealthEndpoints
         return app;
     }
 
+    /// <summary>
+    /// The status for everyone (load balancers, probes); the checks' descriptions — which may name the database's host,
+    /// port and user — only for a signed-in administrator.
+    /// </summary>
     private static Task WriteJson(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        var details = context.User.IsInRole(nameof(Role.Admin));
         var body = new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = details ? e.Value.Description : null }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
     }

@@ -74,6 +74,8 @@ public static class JobsExtensions
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [new RoleAuthorization(nameof(Role.Admin), nameof(Role.Coordinator))],
+            // Coordinators may look, not delete or re-queue: only administrators change jobs.
+            IsReadOnlyFunc = context => !context.GetHttpContext().User.IsInRole(nameof(Role.Admin)),
             AppPath = "/",
             DashboardTitle = "Drechtsteden.Decisions – taken",
         });

@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Drechtsteden.Decisions.Web.Notifications;
 
 /// <summary>
-/// Without SMTP settings (the embedded default) messages go to .eml files; this page lists them so a new user sees
-/// the reminders the app sends. Never mapped in Production, nor when an SMTP server is configured.
+/// Without SMTP settings (the embedded default) messages go to .eml files; this page lists them for administrators, so
+/// one sees the reminders the app sends. Never mapped in Production, nor when an SMTP server is configured.
 /// </summary>
 public static class DevMailbox
 {
@@ -19,7 +19,8 @@ public static class DevMailbox
     {
         if (environment.IsProduction() || !string.IsNullOrWhiteSpace(mail.SmtpHost))
             return app;
-        app.MapGet(Path, RenderAsync).ExcludeFromDescription();
+        // Every user's messages, escalations included: for administrators only.
+        app.MapGet(Path, RenderAsync).ExcludeFromDescription().RequireAuthorization(policy => policy.RequireRole(nameof(Role.Admin)));
         return app;
     }
 

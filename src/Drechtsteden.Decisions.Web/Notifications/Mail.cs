@@ -77,6 +77,8 @@ public sealed class PickupDirectoryMailSender(MailOptions options) : IMailSender
     {
         Directory.CreateDirectory(options.PickupDirectory);
         var file = Path.Combine(options.PickupDirectory, $"{message.CreatedAt:yyyyMMdd'T'HHmmss}-{message.Id}.eml");
-        await MimeMessages.From(message, options).WriteToAsync(file, cancellationToken);
+        // Messages name people and what their college did: readable by the app's user only, from the first byte.
+        await using var stream = SecretFiles.OpenOwnerOnly(file, FileMode.Create);
+        await MimeMessages.From(message, options).WriteToAsync(stream, cancellationToken);
     }
 }

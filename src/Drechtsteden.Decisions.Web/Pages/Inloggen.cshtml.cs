@@ -10,6 +10,7 @@ namespace Drechtsteden.Decisions.Web.Pages;
 
 /// <summary>Cookie sign-in with a local account; the form carries an antiforgery token (a POST without one is a 400).</summary>
 [AllowAnonymous]
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(AuthExtensions.SignInRateLimit)]
 public sealed class InloggenModel(TokenService tokens) : PageModel
 {
     public bool Failed { get; private set; }
@@ -32,7 +33,5 @@ public sealed class InloggenModel(TokenService tokens) : PageModel
         return Redirect(safeReturn);
     }
 
-    /// <summary>Only a local path: no open redirect to another site.</summary>
-    private static string SafeReturn(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
+    private static string SafeReturn(string? returnUrl) => LocalUrl.IsSafe(returnUrl) ? returnUrl! : "/";
 }

@@ -4,7 +4,7 @@ namespace Drechtsteden.Decisions.Web.Processes;
 
 /// <param name="Definition">The workflow definition the process is pinned to, as id@version.</param>
 public sealed record ProcessSummary(Guid Id, string Title, string Reference, string Region, string Definition, string State, DateTimeOffset Deadline, DateOnly? DeadlineDate,
-    int DaysLeft, int Participants, int Identical, int Decided);
+    int DaysLeft, int Participants, int? Identical, int? Decided);
 
 public sealed record ConceptDto(int Number, string Text, string? DocumentUrl, string? Note, DateTimeOffset CreatedAt);
 

@@ -45,10 +45,14 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         {
             var items = latest[p.Id].ToList();
             var decided = items.Where(d => d.Outcome is not null).Select(d => (Outcome: Enum.Parse<DecisionOutcome>(d.Outcome!), d.ConceptVersion, d.TextMatchesConcept)).ToList();
-            return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion), p.State, p.DeadlineAt, p.DeadlineDate,
+            var definition = workflow.Definition(p.DefinitionId, p.DefinitionVersion);
+            // Under the embargo the counts would tell who amended: they are left out, and a state that reveals decisions reads as the initial one.
+            var underEmbargo = Embargo.Applies(definition.IsEmbargoLifted(p.State), actor);
+            return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
+                underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt, p.DeadlineDate,
                 (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), items.Count,
-                decided.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
-                decided.Count(d => d.Outcome != DecisionOutcome.Deferred));
+                underEmbargo ? null : decided.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
+                underEmbargo ? null : decided.Count(d => d.Outcome != DecisionOutcome.Deferred));
         }).ToList();
     }
 
@@ -111,12 +115,13 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     {
         var definition = workflow.DefinitionOf(p);
         var published = definition.IsEmbargoLifted(p.State);
+        var underEmbargo = Embargo.Applies(published, actor);
         var items = p.Items.OrderBy(i => i.MunicipalityCode).Select(i =>
         {
             // Embargo: before publication a secretary or college sees the decisions of its own municipality only.
-            var embargoed = !published && actor.Role is Role.Secretary or Role.College && !actor.ActsFor(i.MunicipalityCode);
+            var embargoed = underEmbargo && !actor.ActsFor(i.MunicipalityCode);
             var latest = i.LatestDecision;
-            return new ItemDto(i.MunicipalityCode, i.State, i.MeetingId is { } meetingId ? new MeetingRef(meetingId, i.MeetingStartsAt!.Value) : null, embargoed,
+            return new ItemDto(i.MunicipalityCode, embargoed ? Embargo.ItemState(definition, i.MeetingId is not null) : i.State, i.MeetingId is { } meetingId ? new MeetingRef(meetingId, i.MeetingStartsAt!.Value) : null, embargoed,
                 embargoed || latest is null ? null : new DecisionDto(latest.Sequence, latest.ConceptVersion, latest.Outcome, latest.Text, latest.DecidedOn, latest.Reason, latest.RecordedAt),
                 embargoed || latest is null ? null : p.IsIdentical(i),
                 embargoed ? null : p.DiffOf(i),
@@ -124,7 +129,8 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
                 embargoed ? 0 : i.Decisions.Count,
                 workflow.PermittedCommands(p, i.MunicipalityCode, actor, now));
         }).ToList();
-        return new ProcessDto(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion), p.State, p.DeadlineAt,
+        return new ProcessDto(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
+            underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt,
             p.DeadlineDate, p.SynchronizationWindowStart, DaysLeft(p, now), p.PublicationAt, p.CurrentConcept.Number,
             p.Concepts.OrderBy(c => c.Number).Select(c => new ConceptDto(c.Number, c.Text, c.DocumentUrl, c.Note, c.CreatedAt)).ToList(),
             items, workflow.PermittedCommands(p, null, actor, now), version);
@@ -141,4 +147,23 @@ public static class ProcessVisibility
         Role.Coordinator => region is null ? processes : processes.Where(p => p.RegionCode == region),
         _ => processes.Where(p => p.Items.Any(i => i.MunicipalityCode == actor.MunicipalityCode)),
     };
+}
+
+/// <summary>
+/// The embargo rule, in one place. Until the process reaches a state in which the embargo is lifted (publication), a
+/// secretary or college sees of the other municipalities only the agenda: whether their item is on a meeting and
+/// which one. Not their decision, outcome, text, reason or count, not "aangehouden" or "besloten", and not a process
+/// state that tells whether the colleges decided identically (it reads as the initial state). Their own
+/// municipality's item they see whole. Coordinators, auditors and administrators see everything.
+/// </summary>
+public static class Embargo
+{
+    public static bool Applies(bool lifted, Actor actor) => !lifted && actor.Role is Role.Secretary or Role.College;
+
+    /// <summary>Another municipality's item under the embargo: on a meeting (scheduled, or decided on it) or not (yet, or again).</summary>
+    public static string ItemState(Drechtsteden.Decisions.Workflows.WorkflowDefinition definition, bool onAMeeting) =>
+        onAMeeting && definition.Commands.TryGetValue(Drechtsteden.Decisions.Workflows.WorkflowCommands.Schedule, out var schedule)
+            && definition.Item.Transitions.FirstOrDefault(t => t.Trigger == schedule && t.To is not null)?.To is { } scheduled
+            ? scheduled
+            : definition.Item.InitialState;
 }

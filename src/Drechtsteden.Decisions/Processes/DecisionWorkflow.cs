@@ -39,6 +39,8 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
 
     public WorkflowDefinition DefinitionOf(DecisionProcess process) => definitions.Find(process.DefinitionId, process.DefinitionVersion);
 
+    public WorkflowDefinition Definition(string definitionId, int version) => definitions.Find(definitionId, version);
+
     /// <summary>True once the process is in a state in which its decisions are public.</summary>
     public bool IsEmbargoLifted(DecisionProcess process) => DefinitionOf(process).IsEmbargoLifted(process.State);
 

@@ -59,6 +59,10 @@ public sealed record WorkflowDefinition
 
     /// <summary>True once the process is in a state in which the decisions are public (the embargo is lifted).</summary>
     public bool IsEmbargoLifted(string processState) => Process.State(processState)?.EmbargoLifted ?? false;
+
+    /// <summary>The process state as someone under the embargo may see it: a state that reveals decisions reads as the initial one.</summary>
+    public string EmbargoedProcessState(string processState) =>
+        Process.State(processState)?.RevealsDecisions == true ? Process.InitialState : processState;
 }
 
 /// <summary>Who may start a process on a definition.</summary>
@@ -125,6 +129,12 @@ public sealed record StateDefinition
 
     /// <summary>In this state the decisions are public: the embargo before publication no longer applies.</summary>
     public bool EmbargoLifted { get; init; }
+
+    /// <summary>
+    /// The state tells what the colleges decided (identically or not). Under the embargo a secretary or college of
+    /// another municipality sees the machine's initial state instead.
+    /// </summary>
+    public bool RevealsDecisions { get; init; }
 
     /// <summary>Who is told when the machine enters this state (e.g. every college's secretary when a process is published).</summary>
     public IReadOnlyList<StateNotification> Notify { get; init; } = [];

@@ -59,7 +59,8 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
 
     /// <summary>
     /// What a definition may leave out, filled in: each command fires the trigger of its own name when the machine has
-    /// one; the embargo lifts in the final states the publish command leads to; each step's audit name. Versions 1 and 2
+    /// one; the embargo lifts in the final states the publish command leads to; the states only automatic transitions
+    /// lead to reveal the decisions; each step's audit name. Versions 1 and 2
     /// of the default definition predate these fields and keep the audit names the host gave their steps.
     /// </summary>
     private static WorkflowDefinition WithDefaults(WorkflowDefinition definition)
@@ -76,6 +77,16 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
         {
             var published = process.Transitions.Where(t => t.Trigger == publish && t.To is { } to && process.IsFinal(to)).Select(t => t.To!).ToHashSet(StringComparer.Ordinal);
             process = process with { States = [.. process.States.Select(s => published.Contains(s.Name) ? s with { EmbargoLifted = true } : s)] };
+        }
+        if (!process.States.Any(s => s.RevealsDecisions))
+        {
+            // A state only the engine's own evaluation of the decisions leads to (automatic transitions, no command,
+            // no timer) reveals them: Diverged and Synchronized in the default definition.
+            var revealing = process.States
+                .Where(s => !s.Final && s.Name != process.InitialState)
+                .Where(s => process.Transitions.Where(t => t.To == s.Name).ToList() is { Count: > 0 } into && into.All(t => t.Automatic))
+                .Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            process = process with { States = [.. process.States.Select(s => revealing.Contains(s.Name) ? s with { RevealsDecisions = true } : s)] };
         }
         return definition with
         {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -133,7 +134,8 @@ public sealed class ExportTests
         await ExportJsonAsync();
         var csv = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditExport>().ToCsvAsync(_process, Auditor));
 
-        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(csv, Does.StartWith("\uFEFF"), "a BOM, so that a spreadsheet reads UTF-8");
+        var lines = csv.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines[0], Does.StartWith("volgnummer,aanmaakdatum,actie,actieWeergave,gebruikersId"));
         Assert.That(lines, Has.Length.EqualTo(1 + 5), "header, four commands and the first export");
         Assert.That(lines[5], Does.Contain("audit.exported").And.Contain("auditor"));
@@ -141,5 +143,91 @@ public sealed class ExportTests
         await _db.AnchorAsync();
         var verification = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync());
         Assert.That(verification.Valid, Is.True, verification.Summary);
+    }
+
+    [Test]
+    public async Task An_anchored_export_proves_every_entry_without_a_database_in_JSON_and_CSV()
+    {
+        await _db.AnchorAsync();
+        var json = (await ExportJsonAsync()).ToJsonString();
+        await _db.AnchorAsync(); // the JSON export is itself an entry: anchored before the CSV export includes it
+        var csv = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditExport>().ToCsvAsync(_process, Auditor));
+        var logKey = TestWitness.LogKey.Verifier.VerifierKey;
+
+        foreach (var (format, export) in new[] { ("json", json), ("csv", csv) })
+        {
+            var withKeys = ExportVerifier.Verify(export, logKey, TestWitness.Key);
+            Assert.That(withKeys.ExitCode, Is.Zero, $"{format}: {withKeys.Summary}");
+            Assert.That(withKeys.Summary, Does.StartWith($"Export geldig en verankerd: {(format == "json" ? 4 : 5)} regels").And.Contain("getuige witness-tests").And.Not.Contain("Let op"));
+            var keysInside = ExportVerifier.Verify(export, null, null);
+            Assert.That(keysInside.ExitCode, Is.Zero, keysInside.Summary);
+            Assert.That(keysInside.Summary, Does.Contain("de sleutels kwamen (deels) uit de export zelf"));
+            var otherWitness = NoteKey.Generate("witness-tests", NoteKey.CosignatureType).Verifier.VerifierKey;
+            Assert.That(ExportVerifier.Verify(export, logKey, otherWitness).ExitCode, Is.EqualTo(3), $"{format}: a witness key that did not cosign");
+        }
+
+        // Someone edits the shown reason of the decision in the file: the canonical form no longer agrees.
+        var edited = JsonNode.Parse(json)!.AsArray();
+        edited[2]!["toelichting"] = "anders besloten";
+        var result = ExportVerifier.Verify(edited.ToJsonString(), logKey, TestWitness.Key);
+        Assert.That(result.ExitCode, Is.EqualTo(3));
+        Assert.That(result.Summary, Does.Contain("regel 3").And.Contain("wijkt af van de canonieke vorm"));
+
+        // … or rewrites the canonical form and its hash, and every hash after it: the inclusion proof no longer holds.
+        var rewritten = JsonNode.Parse(json)!.AsArray();
+        var previous = rewritten[1]!["keten"]!["hash"]!.GetValue<string>();
+        for (var i = 2; i < rewritten.Count; i++)
+        {
+            var keten = rewritten[i]!["keten"]!;
+            var canonical = JsonNode.Parse(keten["canoniekeVorm"]!.GetValue<string>())!;
+            canonical["previous"] = previous;
+            if (i == 2)
+                canonical["after"] = canonical["after"]!.GetValue<string>().Replace("met één wijziging", "zonder wijziging", StringComparison.Ordinal);
+            var text = canonical.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+            keten["canoniekeVorm"] = text;
+            keten["vorigeHash"] = canonical["previous"]!.GetValue<string>();
+            keten["hash"] = previous;
+        }
+        var forged = ExportVerifier.Verify(rewritten.ToJsonString(), logKey, TestWitness.Key);
+        Assert.That(forged.ExitCode, Is.EqualTo(3), forged.Summary);
+        Assert.That(forged.Summary, Does.Contain("regel 3").And.Contain("inclusiebewijs"));
+    }
+
+    [Test]
+    public async Task The_verify_export_verb_needs_no_database()
+    {
+        await _db.AnchorAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"export-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, (await ExportJsonAsync()).ToJsonString());
+        try
+        {
+            await using var verb = HostProcess.Start(new Dictionary<string, string?> { ["ConnectionStrings__Decisions"] = "Host=nowhere.invalid" },
+                "verify-export", file, "--log-key", TestWitness.LogKey.Verifier.VerifierKey, "--witness-key", TestWitness.Key);
+            Assert.That(await verb.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, verb.StandardOutput + verb.StandardError);
+            Assert.That(verb.StandardOutput, Does.Contain("Export geldig en verankerd: 4 regels"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task A_reason_that_a_spreadsheet_would_run_as_a_formula_is_exported_as_text()
+    {
+        var meeting = await _db.AddMeetingAsync("GM0590", new DateOnly(2024, 9, 4));
+        await _db.ScheduleAsync(_process, "GM0590", meeting.Id);
+        _db.Clock.SetUtcNow(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(12, 0)));
+        await _db.DecideAsync(_process, "GM0590", new RecordDecision(DecisionOutcome.Deferred, 1, Reason: "=HYPERLINK(\"https://evil.example/\",\"klik\")"));
+        await _db.AnchorAsync();
+
+        var csv = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditExport>().ToCsvAsync(_process, Auditor));
+
+        Assert.That(csv, Does.Contain("\"'=HYPERLINK(\"\"https://evil.example/\"\",\"\"klik\"\")\""));
+        Assert.That(csv, Does.Not.Contain(",=HYPERLINK").And.Not.Contain(",\"=HYPERLINK"));
+        foreach (var start in new[] { "+1", "-1", "@SUM(A1)", "\tx", "\rx" })
+            Assert.That(AuditExport.CsvCell(start), Does.StartWith("'").Or.StartWith("\"'"), start);
+        Assert.That(ExportVerifier.Verify(csv, TestWitness.LogKey.Verifier.VerifierKey, TestWitness.Key).ExitCode, Is.Zero, "the neutralised cell still verifies");
     }
 }

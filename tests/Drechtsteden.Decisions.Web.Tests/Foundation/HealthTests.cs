@@ -25,7 +25,7 @@ public sealed class HealthTests
         await using var app = new DecisionsAppFactory((await TestPostgres.CreateEmptyDatabaseAsync()).App);
         using var client = app.CreateClient();
 
-        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        using var ready = await AsAdminAsync(client);
 
         Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(await DescriptionAsync(ready), Does.Contain("migration(s) are not applied").And.Contain("migrate"));
@@ -38,11 +38,22 @@ public sealed class HealthTests
         using var client = app.CreateClient();
 
         using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
-        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        using var anonymous = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        using var ready = await AsAdminAsync(client);
 
         Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(anonymous.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        var body = await anonymous.Content.ReadAsStringAsync();
+        Assert.That(body, Does.Not.Contain("127.0.0.1").And.Not.Contain("Username").And.Not.Contain("PostgreSQL"), "an anonymous caller learns only that it is not ready");
         Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        Assert.That(await DescriptionAsync(ready), Does.Contain("Cannot use PostgreSQL at 127.0.0.1"));
+        Assert.That(await DescriptionAsync(ready), Does.Contain("Cannot use PostgreSQL at 127.0.0.1"), "an administrator learns why");
+    }
+
+    private static async Task<HttpResponseMessage> AsAdminAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
+        request.Headers.Add(TestAuthentication.Header, "admin;Admin");
+        return await client.SendAsync(request);
     }
 
     private static async Task<string> DescriptionAsync(HttpResponseMessage response)

@@ -402,6 +402,9 @@ public sealed class TransparencyLog(
         return (found.OrderByDescending(c => c.Checkpoint.Size).ThenByDescending(c => c.FromWitness).FirstOrDefault(), problems);
     }
 
+    /// <summary>The verifier key of a known witness, by name.</summary>
+    public string? WitnessKeyOf(string name) => witnesses.All.FirstOrDefault(w => w.Name == name)?.Key.Verifier.VerifierKey;
+
     /// <summary>A cosigned checkpoint kept in the database, checked against the log's key and the known witnesses' keys.</summary>
     public WitnessedCheckpoint? VerifyStored(string text, Guid logId) => key.Key is { } logKey
         ? witnesses.All.Select(w => Verified(text, w, logKey, OriginOf(logId), fromWitness: false)).FirstOrDefault(c => c is not null)

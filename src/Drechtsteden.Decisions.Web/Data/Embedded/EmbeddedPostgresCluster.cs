@@ -26,6 +26,12 @@ public sealed class EmbeddedPostgresOptions
 
     /// <summary>False for throw-away test clusters: no fsync, faster, and lost on a machine crash.</summary>
     public bool Durable { get; set; } = true;
+
+    /// <summary>
+    /// For command-line verbs: when a running app owns the folder, use its server (never stop it). The app itself
+    /// refuses to start on a folder another live app owns.
+    /// </summary>
+    public bool AttachToRunning { get; set; }
 }
 
 /// <summary>
@@ -47,6 +53,7 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     private readonly PostgresBinaries _binaries;
     private readonly bool _asServiceUser;
     private bool _started;
+    private FileStream? _ownership;
 
     private EmbeddedPostgresCluster(EmbeddedPostgresOptions options, PostgresBinaries binaries, string rootDirectory, ILogger logger)
     {
@@ -62,6 +69,9 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     public string ClusterDirectory => Path.Combine(RootDirectory, "pgdata");
 
     public int Port { get; private set; }
+
+    /// <summary>True when this host uses a server another live host started (a verb beside the running app).</summary>
+    public bool Attached { get; private set; }
 
     public string ServerLogFile => Path.Combine(ClusterDirectory, "embedded-server.log");
 
@@ -99,6 +109,22 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
             RootDirectory = ReachableRootDirectory(RootDirectory);
         Directory.CreateDirectory(RootDirectory);
 
+        if (!TakeOwnership())
+        {
+            // A live host owns this folder and its server: use that server, or refuse — never take it for a crash leftover.
+            var owner = ReadOwner();
+            if (!_options.AttachToRunning || RunningPort() is not { } port)
+            {
+                throw new StartupException(
+                    $"Another Drechtsteden.Decisions{(owner is null ? "" : $" (process {owner})")} already runs on the data folder {RootDirectory}. " +
+                    "Stop it first, or give this one a folder of its own with Database__Embedded__DataDirectory.");
+            }
+            Port = port;
+            Attached = true;
+            _logger.LogInformation("The app{Owner} runs on {Directory}: using its PostgreSQL server on 127.0.0.1:{Port}, and leaving it running", owner is null ? "" : $" (process {owner})", RootDirectory, Port);
+            return;
+        }
+
         if (!File.Exists(Path.Combine(ClusterDirectory, "PG_VERSION")))
             await InitializeAsync(cancellationToken);
         else
@@ -115,6 +141,7 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
                 $"The embedded PostgreSQL server in {ClusterDirectory} did not start (pg_ctl exit {start.ExitCode}): {LastLines(start.Output)} {LastLines(ReadServerLog())}".Trim());
         }
         _started = true;
+        await File.WriteAllTextAsync(Path.Combine(RootDirectory, "embedded.owner"), $"{Environment.ProcessId}\n", cancellationToken);
         await EnsureDatabaseAsync(cancellationToken);
         var (binaries, directory) = (_binaries.Directory, ClusterDirectory);
         _logger.LogInformation("Embedded PostgreSQL ({Binaries}) listens on 127.0.0.1:{Port}, data in {Directory}", binaries, Port, directory);
@@ -122,12 +149,61 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!_started)
-            return;
-        var stop = await RunAsync(_binaries.PgCtl, ["stop", "-D", ClusterDirectory, "-m", "fast", "-w", "-t", "60"], cancellationToken);
-        if (stop.ExitCode != 0)
-            _logger.LogWarning("Embedded PostgreSQL did not stop cleanly: {Output}", stop.Output);
-        _started = false;
+        if (_started)
+        {
+            var stop = await RunAsync(_binaries.PgCtl, ["stop", "-D", ClusterDirectory, "-m", "fast", "-w", "-t", "60"], cancellationToken);
+            if (stop.ExitCode != 0)
+                _logger.LogWarning("Embedded PostgreSQL did not stop cleanly: {Output}", stop.Output);
+            _started = false;
+        }
+        if (_ownership is not null)
+        {
+            await _ownership.DisposeAsync();
+            _ownership = null;
+        }
+    }
+
+    /// <summary>
+    /// The host that starts the server owns the folder: it holds an exclusive lock on embedded.lock for as long as it
+    /// lives (the kernel lets go when the process ends, also after a kill). False when another live host holds it.
+    /// </summary>
+    private bool TakeOwnership()
+    {
+        try
+        {
+            _ownership = new FileStream(Path.Combine(RootDirectory, "embedded.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private string? ReadOwner()
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(RootDirectory, "embedded.owner")).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The port of the server running on this folder: the fourth line of its postmaster.pid.</summary>
+    private int? RunningPort()
+    {
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(ClusterDirectory, "postmaster.pid"));
+            return lines.Length > 3 && int.TryParse(lines[3].Trim(), out var port) ? port : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -145,15 +221,14 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         }
         Directory.CreateDirectory(ClusterDirectory);
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-        await File.WriteAllTextAsync(SecretFile, password, cancellationToken);
-        File.SetUnixFileMode(SecretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Delete(SecretFile);
+        SecretFiles.TryCreate(SecretFile, password);
 
         // initdb reads the password from a file; it lives next to the cluster only for the duration of initdb.
         var passwordFile = Path.Combine(RootDirectory, $"initdb-{Guid.NewGuid():N}.pw");
-        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
+        SecretFiles.TryCreate(passwordFile, password);
         try
         {
-            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.SetUnixFileMode(ClusterDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             if (_asServiceUser)
             {
@@ -203,12 +278,7 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         foreach (var role in new[] { OwnerRole, AppRole })
         {
             var secret = SecretFileOf(role);
-            if (!File.Exists(secret))
-            {
-                await File.WriteAllTextAsync(secret, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), cancellationToken);
-                File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-            var password = (await File.ReadAllTextAsync(secret, cancellationToken)).Trim();
+            var password = SecretFiles.ReadOrCreate(secret, () => Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
             // Role names are constants; the password is hex, so neither needs quoting beyond the literal.
             await using var ensure = new NpgsqlCommand(
                 $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$; ALTER ROLE {role} PASSWORD '{password}';",
