@@ -58,6 +58,32 @@ public sealed class HostStartupTests
     }
 
     [Test]
+    public async Task A_verb_beside_the_running_app_uses_its_server_and_leaves_it_running()
+    {
+        var environment = EmbeddedEnvironment();
+        await using var host = HostProcess.Start(environment);
+        await host.WaitUntilReadyAsync(StartTimeout);
+
+        await using (var verb = HostProcess.Start(environment, "verify-audit"))
+        {
+            var exit = await verb.WaitForExitAsync(StartTimeout);
+            Assert.That(exit, Is.EqualTo(0).Or.EqualTo(4), verb.StandardOutput + verb.StandardError);
+            Assert.That(verb.StandardOutput, Does.Contain("leaving it running"));
+        }
+
+        Assert.That(PostmasterIsRunning(), Is.True, "the verb took the live server for a crash leftover and stopped it");
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the app still serves after the verb");
+
+        await using var second = HostProcess.Start(environment);
+        Assert.That(await second.WaitForExitAsync(StartTimeout), Is.EqualTo(1));
+        Assert.That(second.StandardError, Does.Contain("Another Drechtsteden.Decisions").And.Contain("already runs on the data folder"));
+        using var stillReady = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.That(stillReady.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a second app refuses; it does not take the first one's server");
+    }
+
+    [Test]
     public async Task Missing_server_binaries_stop_the_host_with_one_clear_line()
     {
         var environment = EmbeddedEnvironment();
