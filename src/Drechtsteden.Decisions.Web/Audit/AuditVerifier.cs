@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -89,10 +90,12 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             return WalkChainsAsync(connectionString, context, where, values, cancellationToken);
         }).ToList();
         var leaves = WalkLeavesAsync(connectionString, context, witnessed, cancellationToken);
+        var rows = CompareRowsAsync(connectionString, cancellationToken);
         var results = await Task.WhenAll(walks);
         var leafBroken = await leaves;
+        var rowBroken = await rows;
 
-        var broken = results.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault() ?? leafBroken;
+        var broken = results.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault() ?? leafBroken ?? rowBroken;
         var unanchored = results.Sum(w => w.Unanchored);
         var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessed?.Checkpoint.Size ?? 0, witnessed?.Witness,
             witnessed?.CosignedAt, unanchored, problems);
@@ -300,6 +303,68 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 $"the transparency log ends at {frontier.Size} leaves, but witness {witnessed.Witness} cosigned {witnessed.Checkpoint.Size}: the newest entries were removed");
         }
         return broken;
+    }
+
+    /// <summary>
+    /// The decisions and concept versions as stored against the audit entries that recorded them (whose hashes the
+    /// chain walk checks): a row changed, added or left without its entry is found. Both tables are append-only for
+    /// the app; only a superuser can change them, and this is where it shows.
+    /// </summary>
+    private static async Task<BrokenEntry?> CompareRowsAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using (var decisions = new NpgsqlCommand("""
+            SELECT d.id, d.sequence, d.concept_version, d.outcome, d.text, d.decided_on, d.reason, a.process_id, e.chain_id, e.chain_sequence, e.id, e.after
+            FROM decisions d JOIN agenda_items a ON a.id = d.item_id
+            LEFT JOIN audit_entries e ON e.resource = 'decision' AND e.resource_id = d.id::text AND e.chain_id = a.process_id
+            ORDER BY a.process_id, d.id
+            """, connection))
+        await using (var reader = await decisions.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var process = reader.GetGuid(7);
+                if (reader.IsDBNull(8))
+                    return new BrokenEntry(process, 0, null, $"decision {reader.GetGuid(0)} has no audit entry that recorded it (added behind the trail's back)");
+                var recorded = reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11))?["latestDecision"];
+                var same = recorded is not null
+                    && (int?)recorded["sequence"] == reader.GetInt32(1)
+                    && (int?)recorded["conceptVersion"] == reader.GetInt32(2)
+                    && (string?)recorded["outcome"] == reader.GetString(3)
+                    && (string?)recorded["text"] == (reader.IsDBNull(4) ? null : reader.GetString(4))
+                    && (string?)recorded["decidedOn"] == reader.GetFieldValue<DateOnly>(5).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    && (string?)recorded["reason"] == (reader.IsDBNull(6) ? null : reader.GetString(6));
+                if (!same)
+                    return new BrokenEntry(reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), $"the stored decision {reader.GetGuid(0)} differs from what this entry recorded (changed after it was written)");
+            }
+        }
+        await using (var concepts = new NpgsqlCommand("""
+            SELECT c.id, c.process_id, c.number, c.text, c.document_url, c.note, e.chain_sequence, e.id, e.after, e.resource
+            FROM concept_versions c
+            LEFT JOIN audit_entries e ON e.chain_id = c.process_id
+                AND ((e.resource = 'conceptVersion' AND e.resource_id = c.id::text) OR (c.number = 1 AND e.chain_sequence = 1))
+            ORDER BY c.process_id, c.number
+            """, connection))
+        await using (var reader = await concepts.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var process = reader.GetGuid(1);
+                if (reader.IsDBNull(6))
+                    return new BrokenEntry(process, 0, null, $"concept version {reader.GetInt32(2)} has no audit entry that recorded it (added behind the trail's back)");
+                var after = reader.IsDBNull(8) ? null : JsonNode.Parse(reader.GetString(8));
+                var recorded = reader.GetString(9) == "conceptVersion" ? after : after?["concept"];
+                var same = recorded is not null
+                    && (int?)recorded["number"] == reader.GetInt32(2)
+                    && (string?)recorded["text"] == reader.GetString(3)
+                    && (string?)recorded["documentUrl"] == (reader.IsDBNull(4) ? null : reader.GetString(4))
+                    && (string?)recorded["note"] == (reader.IsDBNull(5) ? null : reader.GetString(5));
+                if (!same)
+                    return new BrokenEntry(process, reader.GetInt64(6), reader.GetInt64(7), $"the stored concept version {reader.GetInt32(2)} differs from what this entry recorded (changed after it was written)");
+            }
+        }
+        return null;
     }
 
     private BrokenEntry Mismatch((long Size, byte[] Root, string Note) checkpoint, long previousSize, WitnessedCheckpoint? witnessed)

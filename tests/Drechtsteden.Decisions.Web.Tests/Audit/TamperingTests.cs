@@ -235,6 +235,38 @@ public sealed class TamperingTests
     }
 
     [Test]
+    public async Task The_app_role_cannot_change_decisions_or_concept_versions()
+    {
+        await using var connection = new NpgsqlConnection(_database.App);
+        await connection.OpenAsync();
+        foreach (var sql in new[] { "UPDATE decisions SET text = 'anders'", "DELETE FROM decisions", "UPDATE concept_versions SET text = 'anders'", "DELETE FROM audit_log" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.That(refused!.SqlState, Is.EqualTo(PostgresErrorCodes.InsufficientPrivilege), sql);
+        }
+    }
+
+    [TestCase("decisions", "UPDATE decisions SET text = 'Het college besluit anders.' WHERE outcome = 'Adopted'", "the stored decision")]
+    [TestCase("concept_versions", "UPDATE concept_versions SET text = 'Een ander concept.'", "the stored concept version 1")]
+    public async Task A_decision_or_concept_changed_by_a_superuser_is_caught_against_the_trail(string table, string sql, string expected)
+    {
+        await AnchorAsync();
+        await using (var connection = new NpgsqlConnection(_database.Superuser))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"ALTER TABLE {table} DISABLE TRIGGER USER; {sql}; ALTER TABLE {table} ENABLE TRIGGER USER", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.ChainId, Is.EqualTo(_process));
+        Assert.That(result.FirstBroken.Reason, Does.Contain(expected).And.Contain("differs from what this entry recorded"));
+    }
+
+    [Test]
     public async Task The_whole_trail_is_verified_in_ranges_side_by_side_and_a_break_in_any_range_is_found()
     {
         var later = new List<Guid>();
