@@ -111,6 +111,7 @@ public static class UiText
         ["command-not-supported"] = "Deze stap bestaat niet in het werkproces van dit proces.",
         ["input-invalid"] = "Deze invoer is niet geldig.",
         [Input.CommandInput.TooLong] = "De invoer is te lang.",
+        [Input.CommandInput.ControlCharacter] = "De invoer bevat een teken dat niet getypt kan zijn (een stuurteken); alleen tabs en regelovergangen mogen.",
     };
 
     public static string Error(DomainException e) => e switch

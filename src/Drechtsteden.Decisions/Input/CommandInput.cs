@@ -23,12 +23,18 @@ public static class CommandInput
 {
     public const string TooLong = "too-long";
     public const string UrlInvalid = "document-url-invalid";
+    public const string ControlCharacter = "control-character";
 
     public static void Validate(object command)
     {
         foreach (var property in command.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             var value = property.GetValue(command);
+            if (value is string text && !IsPlainText(text))
+            {
+                throw new DomainException(DomainErrorKind.BadInput, ControlCharacter,
+                    $"{JsonName(property.Name)} holds a control character or a broken character (only tab and line breaks are allowed).", JsonName(property.Name));
+            }
             foreach (var attribute in property.GetCustomAttributes<ValidationAttribute>())
             {
                 if (attribute.IsValid(value))
@@ -51,6 +57,25 @@ public static class CommandInput
             string.Create(CultureInfo.InvariantCulture, $"{field} may be at most {limit:N0} characters."), field);
         e.Data["limit"] = limit;
         return e;
+    }
+
+    /// <summary>
+    /// Text a person can have typed: no control characters but tab, line feed and carriage return (PostgreSQL refuses
+    /// NUL; the others hide in exports and mails), and no half of a surrogate pair (not valid UTF-8).
+    /// </summary>
+    public static bool IsPlainText(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
+                return false;
+            if (char.IsHighSurrogate(c) && (i + 1 >= text.Length || !char.IsLowSurrogate(text[++i])))
+                return false;
+            if (char.IsLowSurrogate(c))
+                return false;
+        }
+        return true;
     }
 
     private static string JsonName(string name) => char.ToLowerInvariant(name[0]) + name[1..];

@@ -60,6 +60,20 @@ public sealed class FuzzTests
             () => JsonSerializer.Serialize(new { text = "" }),
             () => JsonSerializer.Serialize(new { startsAt = "2020-01-01T10:00:00Z" }),
             () => JsonSerializer.Serialize(new { userId = "nobody", name = "" }),
+            // Over-long fields, one character past their limit or far past it, on commands that are otherwise valid.
+            () => JsonSerializer.Serialize(new { reason = new string('r', 2001) }),
+            () => JsonSerializer.Serialize(new { reason = new string('r', faker.Random.Int(2001, 200_000)), date = Amsterdam.DateOf(DateTimeOffset.UtcNow).AddDays(60) }),
+            () => JsonSerializer.Serialize(new { text = new string('t', faker.Random.Int(100_001, 300_000)) }),
+            () => JsonSerializer.Serialize(new { text = "Nieuw concept", documentUrl = "https://example.org/" + new string('d', 2100) }),
+            () => JsonSerializer.Serialize(new { startsAt = DateTimeOffset.UtcNow.AddDays(9), note = new string('n', faker.Random.Int(501, 5000)) }),
+            // Control characters and broken characters in fields that are otherwise valid.
+            () => JsonSerializer.Serialize(new { reason = "Afgeblazen\u0000" }),
+            () => JsonSerializer.Serialize(new { reason = "bel\u0007" + faker.Lorem.Word(), date = Amsterdam.DateOf(DateTimeOffset.UtcNow).AddDays(60) }),
+            () => JsonSerializer.Serialize(new { text = "Concept \u001b[31mrood" }),
+            () => "{\"reason\":\"half \\ud800 teken\"}",
+            () => "{\"text\":\"lone \\udc00 low\"}",
+            () => JsonSerializer.Serialize(new { startsAt = DateTimeOffset.UtcNow.AddDays(9), note = "nul\u0000" }),
+            () => JsonSerializer.Serialize(new { title = "T\u0000", reference = "R", conceptText = "T", deadlineDate = Amsterdam.DateOf(DateTimeOffset.UtcNow).AddDays(30), participants = new[] { "GM0505" } }),
         };
 
         var statuses = new List<int>();
