@@ -13,6 +13,8 @@ using Drechtsteden.Decisions.Web.Workflows;
 // Verbs that must not touch the app's database or secrets run before the app is built.
 if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.Verb)
     return await Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.RunAsync(args);
+if (args.FirstOrDefault() == "new-key")
+    return Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.NewKey(args);
 if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.ExportVerifier.Verb)
     return await Drechtsteden.Decisions.Web.Audit.ExportVerifier.RunAsync(args);
 

@@ -16,6 +16,7 @@ public static class CommandLine
         ["migrate"] = "apply the database migrations and exit",
         ["verify-audit"] = "verify every audit chain, the transparency log and the latest witnessed checkpoint; exit 0 valid and anchored, 3 broken, 4 not anchored",
         ["verify-export"] = "verify-export <file> [--log-key KEY] [--witness-key KEY]: check a process's audit export (JSON or CSV) without any database; exit 0 valid and anchored, 3 broken, 4 not anchored",
+        ["new-key"] = "new-key log|witness [name]: print a new Ed25519 key for the audit log or a witness (private and verifier form)",
         ["witness"] = "witness --data DIR --urls URL --log-key KEY: run a witness that cosigns the audit log's checkpoints (its own process, key and storage)",
         ["export-audit"] = "export-audit <processId> [--format json|csv] [--out file]: a process's audit trail as ZGW AuditTrail objects",
     };

@@ -60,7 +60,7 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
     /// <summary>
     /// What a definition may leave out, filled in: each command fires the trigger of its own name when the machine has
     /// one; the embargo lifts in the final states the publish command leads to; the states only automatic transitions
-    /// lead to reveal the decisions; each step's audit name. Versions 1 and 2
+    /// and the completion rule lead to reveal the decisions; each step's audit name. Versions 1 and 2
     /// of the default definition predate these fields and keep the audit names the host gave their steps.
     /// </summary>
     private static WorkflowDefinition WithDefaults(WorkflowDefinition definition)
@@ -80,11 +80,13 @@ public sealed class WorkflowDefinitionReader<TContext>(string schemaJson, Workfl
         }
         if (!process.States.Any(s => s.RevealsDecisions))
         {
-            // A state only the engine's own evaluation of the decisions leads to (automatic transitions, no command,
-            // no timer) reveals them: Diverged and Synchronized in the default definition.
+            // A state only the engine's own evaluation of the decisions leads to (automatic transitions and the
+            // completion rule; no command, no timer) reveals them: Diverged and Synchronized in the default definition.
+            var completion = definition.Completion.State;
             var revealing = process.States
                 .Where(s => !s.Final && s.Name != process.InitialState)
-                .Where(s => process.Transitions.Where(t => t.To == s.Name).ToList() is { Count: > 0 } into && into.All(t => t.Automatic))
+                .Where(s => process.Transitions.Where(t => t.To == s.Name).ToList() is var into
+                    && (into.Count > 0 || s.Name == completion) && into.All(t => t.Automatic))
                 .Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
             process = process with { States = [.. process.States.Select(s => revealing.Contains(s.Name) ? s with { RevealsDecisions = true } : s)] };
         }

@@ -84,6 +84,10 @@ public sealed class EngineTests
 
         Assert.That(definition.Start.Roles, Is.EqualTo(new[] { "Coordinator" }));
         Assert.That(definition.Process.States.Where(st => st.EmbargoLifted).Select(st => st.Name), Is.EqualTo(new[] { "Published" }));
+        Assert.That(definition.Process.States.Where(st => st.RevealsDecisions).Select(st => st.Name), Is.EquivalentTo(new[] { "Diverged", "Synchronized" }),
+            "the states only the engine's evaluation of the decisions leads to");
+        Assert.That(definition.EmbargoedProcessState("Diverged"), Is.EqualTo("Running"));
+        Assert.That(definition.EmbargoedProcessState("Overdue"), Is.EqualTo("Overdue"), "a passed deadline says nothing about what was decided");
         Assert.That(definition.TriggerFor(WorkflowCommands.Schedule), Is.EqualTo("Schedule"));
         Assert.That(definition.Item.Transitions.Where(t => t.Trigger == "Schedule").Select(t => t.Audit), Is.EqualTo(new[] { "item.scheduled", "item.rescheduled" }));
     }
@@ -98,6 +102,7 @@ public sealed class EngineTests
         Assert.That(v2.Version, Is.EqualTo(2));
         Assert.That(v2.IsEmbargoLifted("Published"), Is.True, "the final state the publish command leads to");
         Assert.That(v2.IsEmbargoLifted("PublicationPlanned"), Is.False);
+        Assert.That(v2.Process.States.Where(st => st.RevealsDecisions).Select(st => st.Name), Is.EquivalentTo(new[] { "Diverged", "Synchronized" }));
         Assert.That(v2.Commands, Is.EquivalentTo(WorkflowCommands.All.ToDictionary(c => c, WorkflowCommands.DefaultTrigger)));
         Assert.That(v2.Process.Transitions.Where(t => t.Trigger == "DeadlinePassed").Select(t => t.Audit), Is.EqualTo(new[] { "process.escalated" }));
         Assert.That(v2.Start.Roles, Is.EqualTo(new[] { "Coordinator" }));

@@ -11,7 +11,9 @@ namespace Drechtsteden.Decisions.Web.Tests.Api;
 
 /// <summary>
 /// The OpenAPI document is the contract: every mapped endpoint is in it with its responses, and every operation in
-/// it is walked with every role, for the own and another municipality, to check who may do what.
+/// it is walked with every role, for the own and another municipality, to check who may do what — through the test
+/// sign-in, and through the real ones: the sign-in cookie with its antiforgery token, and an API token. A refusal
+/// must not carry the process's data.
 /// </summary>
 [NonParallelizable]
 public sealed partial class ContractTests
@@ -50,7 +52,11 @@ public sealed partial class ContractTests
 
     private static Role[] AllRoles => [Role.Coordinator, Role.Secretary, Role.College, Role.Auditor, Role.Admin];
 
+    private const string Password = "een lang geheim";
+    private const string ConceptText = "Het college besluit tot de matrix.";
     private DecisionsAppFactory _app = null!;
+    private DecisionsAppFactory _real = null!;
+    private readonly Dictionary<string, (HttpClient Cookie, string Csrf, string Token)> _signedIn = [];
     private Guid _process;
 
     [OneTimeSetUp]
@@ -58,16 +64,87 @@ public sealed partial class ContractTests
     {
         var database = await Jobs.TimerHarness.SeededDatabaseAsync();
         _app = new DecisionsAppFactory(database.App, settings: new Dictionary<string, string?> { ["Jobs:Server"] = "false" });
+        _real = new DecisionsAppFactory(database.App, settings: new Dictionary<string, string?> { ["Jobs:Server"] = "false", ["Auth:TokenRequestsPerMinute"] = "1000" }, testSignIn: false);
+        await using (var scope = _real.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Data.DecisionsDbContext>();
+            db.Users.Add(new Drechtsteden.Decisions.Users.UserAccount("auditor", "Accountant", "accountant@example.org", Role.Auditor));
+            db.Users.Add(new Drechtsteden.Decisions.Users.UserAccount("admin", "Beheerder", "beheer@example.org", Role.Admin));
+            await db.SaveChangesAsync();
+            var hasher = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.IPasswordHasher<Drechtsteden.Decisions.Users.UserAccount>>();
+            foreach (var user in db.Users.ToList())
+            {
+                user.SetPasswordHash(hasher.HashPassword(user, Password));
+                var secret = Auth.ApiToken.NewSecret();
+                db.ApiTokens.Add(new Auth.ApiToken { Id = Guid.CreateVersion7(), UserId = user.Id, Name = "matrix", TokenHash = Auth.ApiToken.HashOf(secret), CreatedAt = DateTimeOffset.UtcNow, CreatedBy = user.Id });
+                _tokens[user.Id] = secret;
+            }
+            await db.SaveChangesAsync();
+        }
         using var coordinator = As(Role.Coordinator, null);
         using var started = await coordinator.PostAsJsonAsync("/api/processes", new
         {
-            title = "Matrix", reference = "M-1", conceptText = "Tekst", deadlineDate = Amsterdam.DateOf(DateTimeOffset.UtcNow).AddDays(30), participants = new[] { Own },
+            title = "Matrix", reference = "M-1", conceptText = ConceptText, deadlineDate = Amsterdam.DateOf(DateTimeOffset.UtcNow).AddDays(30), participants = new[] { Own },
         });
         _process = JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("processId").GetGuid();
     }
 
+    private readonly Dictionary<string, string> _tokens = [];
+
     [OneTimeTearDown]
-    public async Task Stop() => await _app.DisposeAsync();
+    public async Task Stop()
+    {
+        foreach (var (cookie, _, _) in _signedIn.Values)
+            cookie.Dispose();
+        await _real.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>The account a role stands for in the seeded region.</summary>
+    private static string UserOf(Role role, string? municipality) => role switch
+    {
+        Role.Secretary => $"secretary-{municipality}",
+        Role.College => $"college-{municipality}",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Signs in through the form once per account; keeps the cookie, the antiforgery token of its pages and its API token.</summary>
+    private async Task<(HttpClient Cookie, string Csrf, string Token)> RealAsync(Role role, string? municipality)
+    {
+        var user = UserOf(role, municipality);
+        if (_signedIn.TryGetValue(user, out var known))
+            return known;
+        var browser = _real.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var field = new Regex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"");
+        var formToken = field.Match(await browser.GetStringAsync(new Uri("/inloggen", UriKind.Relative))).Groups[1].Value;
+        using var signIn = await browser.PostAsync(new Uri("/inloggen", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = formToken, ["gebruikersnaam"] = user, ["wachtwoord"] = Password,
+        }));
+        Assert.That(signIn.Headers.Location?.ToString(), Is.EqualTo("/"), $"sign-in of {user}");
+        var csrf = field.Match(await browser.GetStringAsync(new Uri("/inloggen", UriKind.Relative))).Groups[1].Value;
+        return _signedIn[user] = (browser, csrf, _tokens[user]);
+    }
+
+    /// <summary>Sends a request as a role through one of the three ways in: test header, sign-in cookie (+ antiforgery), API token.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string channel, Role role, string? municipality, HttpRequestMessage request)
+    {
+        if (channel == "header")
+        {
+            using var client = As(role, municipality);
+            return await client.SendAsync(request);
+        }
+        var (cookie, csrf, token) = await RealAsync(role, municipality);
+        if (channel == "cookie")
+        {
+            if (request.Method != HttpMethod.Get)
+                request.Headers.Add(Auth.SignInEndpoints.AntiforgeryHeader, csrf);
+            return await cookie.SendAsync(request);
+        }
+        using var integration = _real.CreateClient();
+        integration.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("ApiToken", token);
+        return await integration.SendAsync(request);
+    }
 
     private HttpClient As(Role role, string? municipality)
     {
@@ -118,8 +195,10 @@ public sealed partial class ContractTests
         }
     }
 
-    [Test]
-    public async Task Every_operation_with_every_role_for_the_own_and_another_municipality()
+    [TestCase("header")]
+    [TestCase("cookie")]
+    [TestCase("token")]
+    public async Task Every_operation_with_every_role_for_the_own_and_another_municipality(string channel)
     {
         var operations = (await OperationsAsync()).Where(o => o.Path != "/api/auth/token").ToList();
         Assert.That(operations.Select(o => $"{o.Method} {o.Path}"), Is.EquivalentTo(Matrix.Keys), "the matrix covers exactly the documented operations");
@@ -132,9 +211,11 @@ public sealed partial class ContractTests
                 foreach (var own in new[] { true, false })
                 {
                     var municipality = role is Role.Secretary or Role.College ? (own ? Own : Other) : null;
-                    using var client = As(role, municipality);
-                    using var response = await client.SendAsync(Request(method, Fill(path, Own)));
+                    using var response = await SendAsync(channel, role, municipality, Request(method, Fill(path, Own)));
                     var status = (int)response.StatusCode;
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (status is 403 or 404 && (body.Contains(ConceptText, StringComparison.Ordinal) || body.Contains("\"Matrix\"", StringComparison.Ordinal)))
+                        failures.Add($"{method} {path} as {role} ({(own ? "own" : "other")} municipality): the refusal carries the process's data");
                     var expectation = !allowed.Contains(role) ? "403"
                         : scoped && municipality == Other ? "403 or 404"
                         : "not 401/403";

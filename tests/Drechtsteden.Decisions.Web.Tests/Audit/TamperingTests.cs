@@ -351,6 +351,29 @@ public sealed class TamperingTests
     }
 
     [Test]
+    public async Task A_damaged_log_key_is_reported_and_the_app_still_starts()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"audit-log-{Guid.NewGuid():N}.key");
+        await File.WriteAllTextAsync(file, "PRIVATE+KEY+half-gesch");
+        try
+        {
+            await using var app = new DecisionsAppFactory(_database.App, new Dictionary<string, string?>
+            {
+                ["Jobs:Server"] = "false", ["Audit:Log:SigningKey"] = "", ["Audit:Log:SigningKeyFile"] = file,
+            });
+            using var client = app.CreateClient();
+            client.DefaultRequestHeaders.Add(TestAuthentication.Header, "auditor;Auditor");
+            var result = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/audit/verify", UriKind.Relative));
+            Assert.That(result.GetProperty("status").GetString(), Is.EqualTo("NotAnchored"));
+            Assert.That(result.GetProperty("anchor").GetProperty("problems").ToString(), Does.Contain("sleutel"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
     public async Task Another_database_has_another_origin_and_is_not_anchored_by_this_ones_checkpoints()
     {
         await AnchorAsync();

@@ -24,7 +24,12 @@ public static class WitnessHost
         var keyFile = Path.Combine(data, "witness.key");
         try
         {
-            key = NoteKey.ParsePrivate(SecretFiles.ReadOrCreate(keyFile, () => NoteKey.Generate(name, NoteKey.CosignatureType).PrivateKeyText));
+            // The key from WITNESS_KEY (a secret of the orchestrator), else from its own file, made on first start.
+            key = NoteKey.ParsePrivate(Environment.GetEnvironmentVariable("WITNESS_KEY") is { Length: > 0 } configured
+                ? configured
+                : SecretFiles.ReadOrCreate(keyFile, () => NoteKey.Generate(name, NoteKey.CosignatureType).PrivateKeyText));
+            if (key.Type != NoteKey.CosignatureType)
+                throw new FormatException("it is not a witness key (make one with: new-key witness <name>)");
         }
         catch (FormatException e)
         {
@@ -115,6 +120,22 @@ public static class WitnessHost
             await app.StopAsync();
             return;
         }
+    }
+
+    /// <summary>new-key log|witness [name]: prints a new private key and its verifier key, for configuration and secrets.</summary>
+    public static int NewKey(string[] args)
+    {
+        var kind = args.ElementAtOrDefault(1);
+        if (kind is not ("log" or "witness"))
+        {
+            Console.Error.WriteLine("Usage: new-key log|witness [name]");
+            return 2;
+        }
+        var name = args.ElementAtOrDefault(2) ?? (kind == "log" ? new AuditLogOptions().Name : $"witness-{Environment.MachineName.ToLowerInvariant()}");
+        var key = NoteKey.Generate(name, kind == "log" ? NoteKey.LogType : NoteKey.CosignatureType);
+        Console.WriteLine($"private key (keep secret; {(kind == "log" ? "Audit__Log__SigningKey" : "WITNESS_KEY")}): {key.PrivateKeyText}");
+        Console.WriteLine($"verifier key (public; {(kind == "log" ? "the witnesses' --log-key / WITNESS_LOG_KEYS" : "Audit__Witnesses__N__Key")}): {key.Verifier.VerifierKey}");
+        return 0;
     }
 
     private static string? Option(string[] args, string name) => Options(args, name).LastOrDefault();
