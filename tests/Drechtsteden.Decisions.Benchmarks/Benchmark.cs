@@ -56,12 +56,14 @@ public static class Benchmark
             ["DemoData__Enabled"] = "true",
             ["Auth__TokenRequestsPerMinute"] = "100000",
             ["Mail__PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
+            // The audit log's key and the embedded witness (its own process) live in the run's folder.
+            ["Database__Embedded__DataDirectory"] = dataDirectory,
             ["Logging__LogLevel__Default"] = "Warning",
             // The GC setting of the image (deploy/Dockerfile): a 32 MB gen-0 budget instead of the adaptive default.
             ["DOTNET_GCgen0size"] = "0x2000000",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
-        await using var app = new AppHost(appDll, environment);
+        var app = new AppHost(appDll, environment);
 
         Console.WriteLine("Migrating and seeding the demo region...");
         await app.RunVerbAsync(TimeSpan.FromMinutes(2), "migrate");
@@ -84,6 +86,11 @@ public static class Benchmark
 
         await using var data = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { MaxPoolSize = 64 }.ConnectionString);
         using var api = new Api(app.BaseUrl);
+
+        // c. The transparency log takes in what was generated before the app ran (in the background, as after an upgrade).
+        var (logged, catchUp) = await LogCatchUpAsync(data);
+        results["logCatchUp"] = new JsonObject { ["entries"] = logged, ["seconds"] = catchUp.TotalSeconds };
+        rows.Add(("c. audit", $"transparency log takes in {logged:N0} existing entries", $"{catchUp.TotalSeconds:0.0} s ({logged / Math.Max(0.001, catchUp.TotalSeconds):N0}/s)", "", null));
         var municipalities = (await api.SendAsync(HttpMethod.Get, "/api/municipalities", "coordinator")).AsArray()
             .Select(m => (Code: m!["code"]!.GetValue<string>(), Name: m["name"]!.GetValue<string>())).Where(m => m.Code.CompareTo("GM2000") < 0).ToList();
 
@@ -138,6 +145,48 @@ public static class Benchmark
 
         rows.Add(("e. footprint", "resident memory after the reads", $"{memory:0} MB", "≤ 300 MB", memory <= 300));
         results["residentMegabytes"] = memory;
+
+        // a. What the transparency log and the witness cost: capacity with them on, off, on again (A-B-A, the same
+        // short measurement each time, the app restarted in between), so drift of the machine falls on both sides.
+        var costTime = TimeSpan.FromSeconds(quick ? 15 : 20);
+        async Task<double> CapacityAsync(AppHost host, string label)
+        {
+            using var costApi = new Api(host.BaseUrl);
+            // The same warm-up as the main phase (a restarted app's JIT must settle before it is measured).
+            var (_, measured) = await Commands.RunAsync(costApi, municipalities, settings.CommandRate, TimeSpan.FromSeconds(2), settings.WarmUp, costTime);
+            Console.WriteLine($"  capacity with the log {label}: {measured.PerSecond:0}/s");
+            return measured.PerSecond;
+        }
+        // On, off, on, off, on: every "off" between two "on"s, so a machine that speeds up or slows down during the
+        // measurement weighs on both sides.
+        var ons = new List<double> { await CapacityAsync(app, "on") };
+        var offs = new List<double>();
+        for (var cycle = 0; cycle < 2; cycle++)
+        {
+            await app.DisposeAsync();
+            app = new AppHost(appDll, new Dictionary<string, string>(environment) { ["Audit__Log__Enabled"] = "false" });
+            await app.StartAsync();
+            offs.Add(await CapacityAsync(app, "off"));
+            await app.DisposeAsync();
+            app = new AppHost(appDll, environment);
+            await app.StartAsync();
+            ons.Add(await CapacityAsync(app, "on"));
+        }
+        var on = ons.Average();
+        var off = offs.Average();
+        var cost = 1 - on / off;
+        // When the "on" runs differ among themselves more than twice the target, the machine's drift is larger than the
+        // cost and the run cannot tell: no pass or fail then, only the figures.
+        var spread = (ons.Max() - ons.Min()) / on;
+        results["logCost"] = new JsonObject
+        {
+            ["on"] = new JsonArray(ons.Select(v => (JsonNode?)v).ToArray()), ["off"] = new JsonArray(offs.Select(v => (JsonNode?)v).ToArray()),
+            ["lower"] = cost, ["spread"] = spread,
+        };
+        rows.Add(("a. commands", "capacity with log and witness on / off (on, off, on, off, on)",
+            $"{string.Join(" / ", ons.Zip(offs.Append(double.NaN)).SelectMany(p => double.IsNaN(p.Second) ? new[] { p.First } : new[] { p.First, p.Second }).Select(v => v.ToString("0", CultureInfo.InvariantCulture)))} per s: on {cost:P1} lower"
+                + (spread > 0.10 ? $" (the 'on' runs differ by {spread:P0} among themselves: noise larger than the cost, undecided)" : ""),
+            "≤ 5 % lower", spread > 0.10 ? null : cost <= 0.05));
         results["seconds"] = total.Elapsed.TotalSeconds;
 
         var table = new StringBuilder();
@@ -156,11 +205,30 @@ public static class Benchmark
         await File.WriteAllTextAsync(file, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         await File.WriteAllTextAsync(Path.ChangeExtension(file, ".md"), table.ToString());
         Console.WriteLine($"Written: {file}");
+        await app.DisposeAsync();
         if (keep || reused)
             Console.WriteLine($"Data kept in {dataDirectory} (run again on it with --data {dataDirectory}).");
         else
             try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return 0;
+    }
+
+    /// <summary>Waits until the transparency log holds every entry that existed when the app started; returns how many and how long.</summary>
+    private static async Task<(long Entries, TimeSpan Elapsed)> LogCatchUpAsync(NpgsqlDataSource data)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await using (var count = data.CreateCommand("SELECT count(*) FROM audit_entries"))
+        {
+            var entries = (long)(await count.ExecuteScalarAsync())!;
+            while (stopwatch.Elapsed < TimeSpan.FromMinutes(30))
+            {
+                await using var size = data.CreateCommand("SELECT tree_size FROM audit_log_state WHERE id = 1");
+                if ((long)(await size.ExecuteScalarAsync())! >= entries)
+                    return (entries, stopwatch.Elapsed);
+                await Task.Delay(100);
+            }
+            throw new TimeoutException($"The transparency log did not take in {entries:N0} entries within 30 minutes.");
+        }
     }
 
     /// <summary>Sessions the server has accepted so far (a physical connection each: pool churn shows here).</summary>

@@ -30,7 +30,10 @@ internal sealed class AppHost(string appDll, Dictionary<string, string> environm
     {
         var stopwatch = Stopwatch.StartNew();
         _process = Start(["--urls", BaseUrl]);
-        _process.OutputDataReceived += (_, _) => { };
+        // The app's own log, for when a figure needs explaining (the harness prints only its errors).
+        var log = environment.TryGetValue("Mail__PickupDirectory", out var mail) ? Path.Combine(Path.GetDirectoryName(mail)!, $"app-{DateTime.UtcNow:HHmmss}.log") : null;
+        var writer = log is null ? null : TextWriter.Synchronized(new StreamWriter(log) { AutoFlush = true });
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) writer?.WriteLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"  [app] {e.Data}"); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();

@@ -28,8 +28,11 @@ public sealed class AuthOptions
 
     public string Issuer { get; set; } = "drechtsteden-decisions";
 
-    /// <summary>Token requests and sign-in attempts per client address per minute.</summary>
+    /// <summary>Token requests per client address per minute.</summary>
     public int TokenRequestsPerMinute { get; set; } = 10;
+
+    /// <summary>Failed sign-ins on the form per client address per minute before that address must wait (successful ones do not count).</summary>
+    public int SignInFailuresPerMinute { get; set; } = 10;
 
     /// <summary>How long a cookie session is trusted before the account is looked up again (deactivated, role or municipality changed).</summary>
     public TimeSpan SessionRevalidation { get; set; } = TimeSpan.FromMinutes(2);
@@ -65,8 +68,6 @@ public static class AuthExtensions
     public const string ApiTokenScheme = "ApiToken";
     public const string TokenRateLimit = "token";
 
-    /// <summary>Sign-in attempts (POST /inloggen) per client address; viewing the form is not limited.</summary>
-    public const string SignInRateLimit = "signin";
 
     /// <summary>The concurrency limit of the process commands (Auth:CommandConcurrency at once, Auth:CommandQueue waiting).</summary>
     public const string CommandLimit = "commands";
@@ -83,6 +84,7 @@ public static class AuthExtensions
         services.AddSingleton(key);
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
         services.AddScoped<TokenService>();
+        services.AddSingleton<SignInThrottle>();
 
         var authentication = services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, "Bearer, API token or cookie", policy => policy.ForwardDefaultSelector = context =>
@@ -167,10 +169,7 @@ public static class AuthExtensions
             limiter.AddPolicy(TokenRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            limiter.AddPolicy(SignInRateLimit, context => HttpMethods.IsPost(context.Request.Method)
-                ? RateLimitPartition.GetFixedWindowLimiter("signin:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.TokenRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
-                : RateLimitPartition.GetNoLimiter("signin:view"));
+
         });
         return services;
     }

@@ -10,10 +10,12 @@ namespace Drechtsteden.Decisions.Web.Pages;
 
 /// <summary>Cookie sign-in with a local account; the form carries an antiforgery token (a POST without one is a 400).</summary>
 [AllowAnonymous]
-[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(AuthExtensions.SignInRateLimit)]
-public sealed class InloggenModel(TokenService tokens) : PageModel
+public sealed class InloggenModel(TokenService tokens, SignInThrottle throttle) : PageModel
 {
     public bool Failed { get; private set; }
+
+    /// <summary>Too many failed sign-ins from this address within a minute: the form says to wait.</summary>
+    public bool Throttled { get; private set; }
 
     public string ReturnUrl { get; private set; } = "/";
 
@@ -25,10 +27,22 @@ public sealed class InloggenModel(TokenService tokens) : PageModel
 
     public async Task<IActionResult> OnPostAsync(string? gebruikersnaam, string? wachtwoord, string? returnUrl, CancellationToken cancellationToken)
     {
-        var user = await tokens.CheckPasswordAsync(gebruikersnaam, wachtwoord, cancellationToken);
         var safeReturn = SafeReturn(returnUrl);
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.IsBlocked(address))
+        {
+            ReturnUrl = safeReturn;
+            Throttled = true;
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = "60";
+            return Page();
+        }
+        var user = await tokens.CheckPasswordAsync(gebruikersnaam, wachtwoord, cancellationToken);
         if (user is null)
+        {
+            throttle.Failed(address);
             return Redirect($"/inloggen?fout=1&returnUrl={WebUtility.UrlEncode(safeReturn)}");
+        }
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, DecisionsClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
         return Redirect(safeReturn);
     }

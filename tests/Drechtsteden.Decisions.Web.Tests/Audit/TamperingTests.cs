@@ -235,6 +235,56 @@ public sealed class TamperingTests
     }
 
     [Test]
+    public async Task Entries_are_logged_in_transaction_order_also_across_a_power_of_ten_of_transaction_ids()
+    {
+        // Found by the benchmark: the writer sorted by the text of the transaction id ("1000" before "999"), took
+        // entries out of order and then took some twice. Here transaction ids cross a power of ten between commands.
+        await AnchorAsync();
+        await using var connection = new NpgsqlConnection(_database.Superuser);
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand("""
+            CREATE OR REPLACE PROCEDURE burn_xids(n bigint) LANGUAGE plpgsql AS $$
+            BEGIN FOR i IN 1..n LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$
+            """, connection))
+            await create.ExecuteNonQueryAsync();
+        async Task BurnToAsync(long target)
+        {
+            await using var current = new NpgsqlCommand("SELECT pg_current_xact_id()::text::bigint", connection);
+            var now = (long)(await current.ExecuteScalarAsync())!;
+            await using var burn = new NpgsqlCommand($"CALL burn_xids({Math.Max(0, target - now)})", connection);
+            burn.CommandTimeout = 300;
+            await burn.ExecuteNonQueryAsync();
+        }
+        await using (var current = new NpgsqlCommand("SELECT pg_current_xact_id()::text::bigint", connection))
+        {
+            var now = (long)(await current.ExecuteScalarAsync())!;
+            var boundary = (long)Math.Pow(10, Math.Floor(Math.Log10(now)) + 1);
+            await BurnToAsync(boundary - 5);
+        }
+        await _db.DecideAsync(_process, "GM0590", new RecordDecision(DecisionOutcome.Adopted, 1)); // below the power of ten
+        await BurnToAsync((long)Math.Pow(10, Math.Ceiling(Math.Log10(await XidAsync()))) + 1);
+        await _db.DecideAsync(_process, "GM0482", new RecordDecision(DecisionOutcome.Adopted, 1)); // above it
+
+        await AnchorAsync();
+        await AnchorAsync(); // a second round must find nothing new, not the same entries again
+        await using (var order = new NpgsqlCommand("""
+            SELECT bool_and(ordered) FROM (
+              SELECT (e.tx, e.id) >= lag((e.tx, e.id)) OVER (ORDER BY l.leaf_index) OR lag(e.id) OVER (ORDER BY l.leaf_index) IS NULL AS ordered
+              FROM audit_log l JOIN audit_entries e ON e.id = l.entry_id) o
+            """, connection))
+            Assert.That(await order.ExecuteScalarAsync(), Is.True, "leaves in (transaction, id) order");
+        var result = await VerifyAsync();
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Valid), result.Summary);
+        Assert.That(result.Anchor.LogSize, Is.EqualTo(result.EntriesChecked));
+
+        async Task<long> XidAsync()
+        {
+            await using var current = new NpgsqlCommand("SELECT pg_current_xact_id()::text::bigint", connection);
+            return (long)(await current.ExecuteScalarAsync())!;
+        }
+    }
+
+    [Test]
     public async Task The_app_role_cannot_change_decisions_or_concept_versions()
     {
         await using var connection = new NpgsqlConnection(_database.App);
@@ -348,6 +398,27 @@ public sealed class TamperingTests
         Assert.That(result.GetProperty("valid").GetBoolean(), Is.True);
         Assert.That(result.GetProperty("entriesChecked").GetInt64(), Is.EqualTo(18));
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(5)), "the log writer runs every 250 ms and pushes at once");
+
+        // Each new commit is in a signed checkpoint within a second (the writer's round is 250 ms).
+        var delays = new List<TimeSpan>();
+        await using var connection = new NpgsqlConnection(_database.Superuser);
+        await connection.OpenAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await _db.AddMeetingAsync("GM0505", Sept3.AddDays(7 * (i + 1)));
+            var committed = DateTime.UtcNow;
+            while (true)
+            {
+                await using var check = new NpgsqlCommand("SELECT (SELECT max(tree_size) FROM audit_checkpoints) >= (SELECT count(*) FROM audit_entries)", connection);
+                if ((bool)(await check.ExecuteScalarAsync())!)
+                    break;
+                Assert.That(DateTime.UtcNow - committed, Is.LessThan(TimeSpan.FromSeconds(10)), "no checkpoint took the new entry in");
+                await Task.Delay(20);
+            }
+            delays.Add(DateTime.UtcNow - committed);
+        }
+        TestContext.Out.WriteLine($"commit → signed checkpoint: {string.Join(", ", delays.Select(d => $"{d.TotalMilliseconds:0} ms"))}");
+        Assert.That(delays.Order().ElementAt(2), Is.LessThanOrEqualTo(TimeSpan.FromSeconds(1)), "the median commit is in a signed checkpoint within a second");
     }
 
     [Test]

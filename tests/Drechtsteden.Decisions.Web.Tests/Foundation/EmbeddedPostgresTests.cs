@@ -41,7 +41,10 @@ public sealed class EmbeddedPostgresTests
         var options = new EmbeddedPostgresOptions { DataDirectory = _directory };
         var crashed = EmbeddedPostgresCluster.Create(options);
         await crashed.StartAsync();
-        // The host dies without StopAsync: the daemonized server keeps running and holds the data folder.
+        // The host dies without StopAsync: the daemonized server keeps running and holds the data folder, and the kernel
+        // lets go of the dead host's lock on the folder (here by closing the file the lock is on, as the death would).
+        var ownership = (FileStream)typeof(EmbeddedPostgresCluster).GetField("_ownership", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(crashed)!;
+        await ownership.DisposeAsync();
 
         await using var next = EmbeddedPostgresCluster.Create(options);
         await next.StartAsync();

@@ -54,6 +54,7 @@ public sealed class TimerTests
         Assert.That(Directory.GetFiles(_app.MailDirectory, "*.eml").Count(f => File.ReadAllText(f).Contains("X-Drechtsteden-Kind: escalation", StringComparison.Ordinal)),
             Is.EqualTo(1), "without SMTP settings the message is an .eml file");
         using var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Add(TestAuthentication.Header, "admin;Admin"); // the mailbox is for administrators
         var mailbox = await client.GetStringAsync(new Uri(DevMailbox.Path, UriKind.Relative));
         Assert.That(mailbox, Does.Contain("<html lang=\"nl\">").And.Contain("Termijn verstreken: ‘Korte termijn’").And.Contain("verzonden"), "and listed in the app");
     }

@@ -198,8 +198,10 @@ public sealed class TransparencyLog(
         var sequences = new List<long>();
         var leaves = new List<byte[]>();
         string? lastTx = null;
+        // The text form of tx needs a name of its own: "ORDER BY tx" would otherwise sort by the output column, as
+        // text ("1000" before "999"), and the position would fall behind entries already taken.
         await using (var select = new NpgsqlCommand("""
-            SELECT id, chain_id, chain_sequence, hash, tx::text FROM audit_entries
+            SELECT id, chain_id, chain_sequence, hash, tx::text AS tx_text FROM audit_entries
             WHERE (tx, id) > ($1::xid8, $2) AND tx < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY tx, id LIMIT $3
             """, connection, transaction))
@@ -365,6 +367,9 @@ public sealed class TransparencyLog(
         var origin = OriginOf(logId);
         if (key.Key is not { } logKey)
             return (null, [key.Problem ?? "the audit log has no key"]);
+        problems.AddRange(witnesses.Problems);
+        if (witnesses.All.Count == 0)
+            problems.Add("er is geen getuige ingesteld (Audit__Witnesses)");
         foreach (var witness in witnesses.All)
         {
             try
@@ -492,20 +497,39 @@ internal sealed class TransparencyLogService(TransparencyLog log, AuditLogOption
             return;
         using var timer = new PeriodicTimer(options.Interval);
         var lastPush = DateTimeOffset.MinValue;
+        var pending = false;
         do
         {
+            // Appending and witnessing fail on their own: a witness that is down never stops the log, and a round that
+            // fails (and is retried next tick) never keeps the last checkpoint from the witnesses.
+            Checkpoint? checkpoint = null;
             try
             {
-                var checkpoint = await log.AppendAsync(stoppingToken);
-                if (checkpoint is not null || DateTimeOffset.UtcNow - lastPush > TimeSpan.FromSeconds(5))
-                {
-                    await log.PushAsync(stoppingToken);
-                    lastPush = DateTimeOffset.UtcNow;
-                }
+                checkpoint = await log.AppendAsync(stoppingToken);
             }
             catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e) || e is InvalidOperationException)
             {
                 logger.LogWarning("Audit log round skipped: {Reason}", e.Message);
+            }
+            try
+            {
+                // Checkpoints are signed every round; the witnesses get the latest at most once a second (each push is
+                // a proof, an HTTP call, a write on the witness's disk and a row here), and every 5 s regardless.
+                var since = DateTimeOffset.UtcNow - lastPush;
+                if ((checkpoint is not null || pending) && since >= TimeSpan.FromSeconds(1) || since > TimeSpan.FromSeconds(5))
+                {
+                    await log.PushAsync(stoppingToken);
+                    lastPush = DateTimeOffset.UtcNow;
+                    pending = false;
+                }
+                else if (checkpoint is not null)
+                {
+                    pending = true;
+                }
+            }
+            catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e) || e is InvalidOperationException)
+            {
+                logger.LogWarning("Audit checkpoint not sent to the witnesses: {Reason}", e.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
