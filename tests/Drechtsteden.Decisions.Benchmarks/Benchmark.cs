@@ -149,12 +149,19 @@ public static class Benchmark
         // a. What the transparency log and the witness cost: capacity with them on, off, on again (A-B-A, the same
         // short measurement each time, the app restarted in between), so drift of the machine falls on both sides.
         var costTime = TimeSpan.FromSeconds(quick ? 15 : 20);
+        // Besides the rate, the CPU the commands cost (the app, its witness and PostgreSQL), which a busy neighbour on the
+        // machine slows but does not add to.
+        var cpuPerCommand = new Dictionary<string, List<double>> { ["on"] = [], ["off"] = [] };
         async Task<double> CapacityAsync(AppHost host, string label)
         {
             using var costApi = new Api(host.BaseUrl);
+            double cpuStart = 0, cpuEnd = 0;
             // The same warm-up as the main phase (a restarted app's JIT must settle before it is measured).
-            var (_, measured) = await Commands.RunAsync(costApi, municipalities, settings.CommandRate, TimeSpan.FromSeconds(2), settings.WarmUp, costTime);
-            Console.WriteLine($"  capacity with the log {label}: {measured.PerSecond:0}/s");
+            var (_, measured) = await Commands.RunAsync(costApi, municipalities, settings.CommandRate, TimeSpan.FromSeconds(2), settings.WarmUp, costTime,
+                start => { if (start) cpuStart = CpuSeconds(host.Pid); else cpuEnd = CpuSeconds(host.Pid); });
+            var perCommand = (cpuEnd - cpuStart) * 1000 / Math.Max(1, measured.Count);
+            cpuPerCommand[label].Add(perCommand);
+            Console.WriteLine($"  capacity with the log {label}: {measured.PerSecond:0}/s, {perCommand:0.00} ms CPU per command (app, witness, PostgreSQL)");
             return measured.PerSecond;
         }
         // On, off, on, off, on: every "off" between two "on"s, so a machine that speeds up or slows down during the
@@ -178,6 +185,11 @@ public static class Benchmark
         // When the "on" runs differ among themselves more than twice the target, the machine's drift is larger than the
         // cost and the run cannot tell: no pass or fail then, only the figures.
         var spread = (ons.Max() - ons.Min()) / on;
+        var cpuOn = cpuPerCommand["on"].Average();
+        var cpuOff = cpuPerCommand["off"].Average();
+        var cpuCost = cpuOn / cpuOff - 1;
+        rows.Add(("a. commands", "CPU per command with log and witness on / off", $"{cpuOn:0.00} / {cpuOff:0.00} ms: {cpuCost:P1} more", "≤ 5 % more", cpuCost <= 0.05));
+        results["logCpu"] = new JsonObject { ["onMs"] = cpuOn, ["offMs"] = cpuOff, ["more"] = cpuCost };
         results["logCost"] = new JsonObject
         {
             ["on"] = new JsonArray(ons.Select(v => (JsonNode?)v).ToArray()), ["off"] = new JsonArray(offs.Select(v => (JsonNode?)v).ToArray()),
@@ -211,6 +223,33 @@ public static class Benchmark
         else
             try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return 0;
+    }
+
+    /// <summary>
+    /// CPU seconds used so far by the app, its child processes (the witness) and every PostgreSQL process (the harness
+    /// runs nothing else on the server), from /proc (clock ticks of 1/100 s).
+    /// </summary>
+    private static double CpuSeconds(int appPid)
+    {
+        var stats = new Dictionary<int, (int Parent, string Name, long Ticks)>();
+        foreach (var directory in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                var name = stat[(stat.IndexOf('(') + 1)..close];
+                var fields = stat[(close + 2)..].Split(' ');
+                stats[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture), name, long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+            }
+            catch (IOException)
+            {
+            }
+        }
+        bool Under(int pid) => pid == appPid || (stats.TryGetValue(pid, out var s) && s.Parent > 1 && Under(s.Parent));
+        return stats.Where(p => p.Value.Name == "postgres" || Under(p.Key)).Sum(p => p.Value.Ticks) / 100.0;
     }
 
     /// <summary>Waits until the transparency log holds every entry that existed when the app started; returns how many and how long.</summary>
@@ -280,7 +319,7 @@ internal static class Commands
     }
 
     public static async Task<(LatencyStats Open, LatencyStats Capacity)> RunAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration,
-        TimeSpan warmUp, TimeSpan capacityTime)
+        TimeSpan warmUp, TimeSpan capacityTime, Action<bool>? capacityPhase = null)
     {
         var now = DateTimeOffset.UtcNow;
         var today = Amsterdam.DateOf(now);
@@ -347,7 +386,9 @@ internal static class Commands
         Console.WriteLine($"  warm-up: {warm.Count} commands at {rate / 2:0}/s offered, {warm.Errors} errors (not counted)");
         // Capacity the way B2 is measured: 16 callers in a closed loop, each sending its next command when the last one
         // was answered. Then latency under an open model at the offered rate.
+        capacityPhase?.Invoke(true);
         var capacity = await Measure.ClosedLoopAsync(16, capacityTime, Send);
+        capacityPhase?.Invoke(false);
         Console.WriteLine($"  capacity: {capacity.PerSecond:0}/s with 16 callers, p99 {capacity.P99:0.0} ms, {capacity.Errors} errors");
         var open = await Measure.OpenLoadAsync(rate, duration, Send);
         return (open, capacity);

@@ -70,7 +70,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         var (witnessed, problems) = state.LogId is { } logId ? await log.LatestWitnessedAsync(logId, cancellationToken) : (null, new List<string>());
         if (!log.Enabled)
             problems.Insert(0, log.Key is null ? "het auditlog heeft geen sleutel" : "het transparantielog staat uit");
-        var context = new WalkContext(state, witnessed?.Checkpoint.Size ?? 0, clock.GetUtcNow() - options.AnchorGrace);
+        var context = new WalkContext(state, witnessed?.Checkpoint.Size ?? 0);
 
         // Ranges of chain ids with about as many chains each (process ids are UUIDv7: time-ordered, not uniform).
         var parallel = Math.Clamp(Environment.ProcessorCount, 2, 4);
@@ -96,7 +96,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         var rowBroken = await rows;
 
         var broken = results.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault() ?? leafBroken ?? rowBroken;
-        var unanchored = results.Sum(w => w.Unanchored);
+        var unanchored = Unanchored(results.Sum(w => w.Outside), witnessed?.CosignedAt);
         var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessed?.Checkpoint.Size ?? 0, witnessed?.Witness,
             witnessed?.CosignedAt, unanchored, problems);
         var status = broken is not null ? AuditStatus.Broken
@@ -149,22 +149,32 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             }
         }
 
-        var context = new WalkContext(state, witnessedSize, clock.GetUtcNow() - options.AnchorGrace);
+        var context = new WalkContext(state, witnessedSize);
         var walk = new ChainWalk(context);
         foreach (var entry in entries)
         {
             var leaf = leaves.TryGetValue(entry.Id, out var found) ? found : ((long, byte[])?)null;
             walk.Add(entry, null, leaf?.Item1, leaf?.Item2);
         }
-        var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessedSize, witness, witnessedAt, walk.Unanchored, []);
-        var status = walk.Broken is not null ? AuditStatus.Broken : witness is null || walk.Unanchored > 0 || !log.Enabled ? AuditStatus.NotAnchored : AuditStatus.Valid;
+        var unanchored = Unanchored(walk.Outside, witnessedAt);
+        var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessedSize, witness, witnessedAt, unanchored, []);
+        var status = walk.Broken is not null ? AuditStatus.Broken : witness is null || unanchored > 0 || !log.Enabled ? AuditStatus.NotAnchored : AuditStatus.Valid;
         return new AuditVerification(status, walk.Entries, walk.Chains, walk.Broken, anchor);
     }
 
     /// <summary>The log's state row: its id, size and the (tx, id) position up to which every entry must be a leaf.</summary>
     private sealed record LogState(Guid? LogId, long Size, ulong PositionTx, long PositionId);
 
-    private sealed record WalkContext(LogState Log, long WitnessedSize, DateTimeOffset AnchorBefore);
+    private sealed record WalkContext(LogState Log, long WitnessedSize);
+
+    /// <summary>
+    /// Entries outside the latest witnessed checkpoint are on their way while a witness cosigned within the grace period
+    /// (the log moves: it takes entries within a second and pushes them within seconds); once the last cosignature is
+    /// older than that, or there is none, they count as not anchored. Judged by the witness's time, not the entries'
+    /// own instants, which a replayed or generated past puts long ago.
+    /// </summary>
+    private long Unanchored(long outside, DateTimeOffset? cosignedAt) =>
+        outside > 0 && (cosignedAt is not { } at || clock.GetUtcNow() - at > options.AnchorGrace) ? outside : 0;
 
     private static async Task<LogState> LogStateAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -209,7 +219,8 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
 
         public int Chains { get; private set; }
 
-        public long Unanchored { get; private set; }
+        /// <summary>Entries outside the latest witnessed checkpoint: not yet a leaf, or a leaf after it.</summary>
+        public long Outside { get; private set; }
 
         public BrokenEntry? Broken { get; private set; }
 
@@ -226,8 +237,8 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             Broken ??= Check(entry, tx, leafIndex, leafHash);
             _lastSequence = entry.ChainSequence;
             _lastHash = entry.Hash;
-            if ((leafIndex is null || leafIndex >= context.WitnessedSize) && entry.RecordedAt < context.AnchorBefore)
-                Unanchored++;
+            if (leafIndex is null || leafIndex >= context.WitnessedSize)
+                Outside++;
         }
 
         private BrokenEntry? Check(AuditEntry entry, ulong? tx, long? leafIndex, byte[]? leafHash)
