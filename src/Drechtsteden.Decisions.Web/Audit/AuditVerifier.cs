@@ -54,7 +54,7 @@ public sealed record AuditVerification(AuditStatus Status, long EntriesChecked, 
 /// latest checkpoint a witness cosigned — asked of the witnesses themselves. The chains are read in ranges side by
 /// side (they are independent), the leaves at the same time on a connection of their own.
 /// </summary>
-public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, AuditOptions options, TimeProvider clock)
+public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, AuditOptions options)
 {
     private const string Columns = """
         SELECT e.id, e.uuid, e.chain_id, e.chain_sequence, e.recorded_at, e.actor_id, e.actor_name, e.actor_role, e.actor_municipality, e.action,
@@ -171,10 +171,11 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     /// Entries outside the latest witnessed checkpoint are on their way while a witness cosigned within the grace period
     /// (the log moves: it takes entries within a second and pushes them within seconds); once the last cosignature is
     /// older than that, or there is none, they count as not anchored. Judged by the witness's time, not the entries'
-    /// own instants, which a replayed or generated past puts long ago.
+    /// own instants, which a replayed or generated past puts long ago. The witness stamps its cosignature with its wall
+    /// clock, so the age is taken on the wall clock too (not on the app's business clock, which tests and the generator move).
     /// </summary>
     private long Unanchored(long outside, DateTimeOffset? cosignedAt) =>
-        outside > 0 && (cosignedAt is not { } at || clock.GetUtcNow() - at > options.AnchorGrace) ? outside : 0;
+        outside > 0 && (cosignedAt is not { } at || TimeProvider.System.GetUtcNow() - at > options.AnchorGrace) ? outside : 0;
 
     private static async Task<LogState> LogStateAsync(string connectionString, CancellationToken cancellationToken)
     {
