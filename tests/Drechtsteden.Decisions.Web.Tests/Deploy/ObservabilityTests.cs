@@ -52,7 +52,7 @@ public sealed class ObservabilityTests
         static bool Contains(IEnumerable<byte[]> bodies, string text) => bodies.Any(b => Encoding.UTF8.GetString(b).Contains(text, StringComparison.Ordinal));
         var until = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < until && !(received.TryGetValue("metrics", out var m) && Contains(m, "decisions.commands") && Contains(m, "decisions.audit.appends")
-               && received.TryGetValue("traces", out var t) && Contains(t, "postgresql")))
+               && received.TryGetValue("traces", out var t) && Contains(t, "postgresql") && Contains(t, "/api/processes")))
             await Task.Delay(250);
         Assert.Multiple(() =>
         {
