@@ -130,13 +130,7 @@ public static class Merkle
             {
                 r = NodeHash(p, r);
                 if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                    ShiftPastZeros(ref fn, ref sn);
             }
             else
             {
@@ -146,6 +140,16 @@ public static class Merkle
             sn >>= 1;
         }
         return sn == 0 && r.AsSpan().SequenceEqual(root);
+    }
+
+    /// <summary>The step both verifications share (RFC 9162 §2.1.3.2 and §2.1.4.2): right-shift both until fn's lowest bit is set or fn is 0.</summary>
+    private static void ShiftPastZeros(ref long fn, ref long sn)
+    {
+        while ((fn & 1) == 0 && fn != 0)
+        {
+            fn >>= 1;
+            sn >>= 1;
+        }
     }
 
     /// <summary>Checks that the tree of size <paramref name="first"/> is a prefix of the tree of size <paramref name="second"/> (§2.1.4.2).</summary>
@@ -178,13 +182,7 @@ public static class Merkle
                 fr = NodeHash(c, fr);
                 sr = NodeHash(c, sr);
                 if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                    ShiftPastZeros(ref fn, ref sn);
             }
             else
             {
