@@ -7,6 +7,7 @@ using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
 using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Notifications;
+using Drechtsteden.Decisions.Web.Pages;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
 
@@ -20,7 +21,8 @@ if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.ExportVerifier.Ver
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(RunDefaults.Options(args));
+    RunDefaults.UseDefaultUrl(builder);
     builder.AddDecisionsObservability();
     await using var embeddedDatabase = await builder.AddDecisionsDatabaseAsync(verb: CommandLine.IsVerb(args));
     builder.Services.AddDecisionsHealth();
@@ -31,6 +33,7 @@ try
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();
+    builder.Services.AddPageDelivery();
     builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/"));
 
     var app = builder.Build();
@@ -42,7 +45,9 @@ try
     // Pages get a Dutch error page; the API keeps its problem details.
     app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/fout/{0}"));
     app.UseStatusCodePages();
-    app.UseStaticFiles();
+    app.UseResponseCompression();
+    app.UseStaticFilesWithCaching();
+    app.UseNoStoreForDynamicAnswers();
     app.UseAuditRequestContext();
     app.UseCorrelationScope();
     app.UseAuthentication();

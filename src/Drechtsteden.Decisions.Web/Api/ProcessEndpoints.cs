@@ -22,6 +22,7 @@ public static class ProcessEndpoints
         processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/deadline", ExtendAsync).WithName("ExtendDeadline").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/publish", PublishAsync).WithName("Publish").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/target-week", PlanTargetWeekAsync).WithName("PlanTargetWeek").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelProcess").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/items/{code}/schedule", ScheduleAsync).WithName("ScheduleItem").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/items/{code}/decision", DecideAsync).WithName("RecordDecision").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
@@ -37,8 +38,8 @@ public static class ProcessEndpoints
     private static string? RegionOf(HttpContext context) => context.User.FindFirst(DecisionsClaims.Region)?.Value;
 
     /// <summary>By deadline, <paramref name="limit"/> at a time (default 100, at most 500), from <paramref name="offset"/>.</summary>
-    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessQueries processes, int? offset, int? limit, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessQueries.DefaultPageSize, cancellationToken));
+    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessQueries processes, int? offset, int? limit, string? q, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessQueries.DefaultPageSize, q, cancellationToken));
 
     private static async Task<Results<Ok<ProcessDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, HttpContext context, ProcessQueries processes,
         CancellationToken cancellationToken)
@@ -78,6 +79,10 @@ public static class ProcessEndpoints
         CancellationToken cancellationToken) =>
         RunAsync(id, request, context, pipeline, cancellationToken);
 
+    private static Task<Ok<CommandAnswer>> PlanTargetWeekAsync(Guid id, PlanTargetWeek request, HttpContext context, CommandPipeline pipeline,
+        CancellationToken cancellationToken) =>
+        RunAsync(id, request, context, pipeline, cancellationToken);
+
     private static Task<Ok<CommandAnswer>> CancelAsync(Guid id, CancelProcess request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
         RunAsync(id, request, context, pipeline, cancellationToken);
@@ -94,7 +99,8 @@ public static class ProcessEndpoints
         {
             null or "json" => TypedResults.Json(await export.ToJsonAsync(id, actor, cancellationToken)),
             "csv" => TypedResults.Text(await export.ToCsvAsync(id, actor, cancellationToken), "text/csv; charset=utf-8"),
-            _ => throw DomainException.Invalid("format-unknown", "The format is json or csv.", "format"),
+            "csv-excel" => TypedResults.File(await export.ToExcelCsvAsync(id, actor, cancellationToken), "text/csv; charset=utf-8", $"audittrail-{id}.csv"),
+            _ => throw DomainException.Invalid("format-unknown", "The format is json, csv or csv-excel.", "format"),
         };
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -63,6 +64,23 @@ public sealed class AuditExport(DecisionsDbContext db, AuditTrail trail, AppOpti
     }
 
     /// <summary>Where an entry stands in the log: its leaf, the proof of inclusion in the cosigned checkpoint, and the keys to check it with.</summary>
+    /// <summary>
+    /// The trail for people who open it in Dutch Excel: semicolon-separated, UTF-8 with BOM, Amsterdam times, Dutch
+    /// words for the actions and roles. For reading only; the verifiable export is <see cref="ToCsvAsync"/> (and JSON).
+    /// </summary>
+    public async Task<byte[]> ToExcelCsvAsync(Guid processId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var entries = await ReadAndRecordAsync(processId, actor, "csv-excel", cancellationToken);
+        string[] columns = ["Nr.", "Tijdstip", "Door", "Rol", "Handeling", "Gemeente", "Toelichting", "Resultaat", "Hash"];
+        var rows = entries.Select(e => new[]
+        {
+            e.ChainSequence.ToString(Pages.UiText.Dutch), Amsterdam.ToLocal(e.RecordedAt).ToString("dd-MM-yyyy HH:mm:ss", Pages.UiText.Dutch), e.ActorName,
+            Enum.TryParse<Role>(e.ActorRole, out var role) ? Pages.UiText.Role(role) : e.ActorRole, ActionNames.Dutch(e.Action), e.ActorMunicipality ?? e.MunicipalityCode ?? "",
+            e.Reason ?? "", e.Status.ToString(Pages.UiText.Dutch), e.Hash,
+        });
+        return Pages.Processen.MatrixExport.Csv(rows, columns);
+    }
+
     public sealed record Anchor(long LeafIndex, IReadOnlyList<string> Proof, string Checkpoint, string LogKey, string WitnessKey)
     {
         public JsonObject ToJson() => new()
@@ -207,6 +225,8 @@ public static class ActionNames
         ["timer.retried"] = "Termijnbewaking opnieuw ingepland",
         ["message.retried"] = "Bericht opnieuw verzonden",
         ["alert.sent"] = "Storingsmelding verstuurd",
+        ["signal.sent"] = "Signalering aan de coördinator verstuurd",
+        ["target-week.planned"] = "Synchrone week vastgesteld",
         ["item.meeting-moved"] = "Vergadering van agendapunt verplaatst",
         ["region.added"] = "Regio toegevoegd",
         ["municipality.added"] = "Gemeente toegevoegd",

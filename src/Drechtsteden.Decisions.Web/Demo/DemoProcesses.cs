@@ -92,7 +92,8 @@ public static class DemoProcesses
     }
 
     /// <summary>
-    /// Started two weeks ago with its deadline five weeks ahead. Three colleges met in the past week: Dordrecht adopted the
+    /// Started two weeks ago with its deadline five weeks ahead; the coordinator set the synchronous week the next day.
+    /// Three colleges met in the past week: Dordrecht adopted the
     /// concept, Papendrecht amended it (the process is Diverged), Zwijndrecht deferred it. Three are scheduled on
     /// coming meetings; Sliedrecht has not scheduled yet.
     /// </summary>
@@ -110,6 +111,10 @@ public static class DemoProcesses
         string[] metLastWeek = ["GM0505", "GM0590", "GM0642"];
         // Their last usual meeting day before today (one to seven days ago).
         DateOnly LastMeeting(Municipality m) => OnOrAfter(today.AddDays(-7), m.UsualMeetingDay) is var d && d < today ? d : d.AddDays(-7);
+        // The coordinator set the synchronous week the day after the start: the week of the first of last week's meetings.
+        at.Clock.Now = Amsterdam.At(today.AddDays(-13), new TimeOnly(9, 30));
+        var week = metLastWeek.Select(c => LastMeeting(municipalities.First(m => m.Code == c))).Min();
+        await at.RunAsync(id, new PlanTargetWeek(week), people.Coordinator, CommandsAt.Key("target-week", id), cancellationToken);
         foreach (var m in municipalities.Where(m => m.Code != "GM0610"))
         {
             at.Clock.Now = Amsterdam.At(today.AddDays(-13), new TimeOnly(10, 0));

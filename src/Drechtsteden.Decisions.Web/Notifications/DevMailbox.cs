@@ -44,7 +44,7 @@ public static class DevMailbox
                     .Append(WebUtility.HtmlEncode($"{m.RecipientName} <{m.RecipientEmail}>")).Append("</td><td><details><summary>")
                     .Append(WebUtility.HtmlEncode(m.Subject)).Append("</summary><pre>").Append(WebUtility.HtmlEncode(m.Body)).Append("</pre><a href=\"")
                     .Append(WebUtility.HtmlEncode(m.Link)).Append("\">Naar het agendapunt</a></details></td><td>")
-                    .Append(m.Status switch { OutboxStatus.Sent => "verzonden", OutboxStatus.Failed => "mislukt", _ => "wacht" }).Append("</td></tr>");
+                    .Append(m.Status switch { OutboxStatus.Sent => "verzonden", OutboxStatus.Failed => "mislukt", OutboxStatus.InAppOnly => "alleen in de app", _ => "wacht" }).Append("</td></tr>");
             }
             html.Append("</tbody></table>");
         }

@@ -17,6 +17,9 @@ public sealed class NotificationComposer(AppOptions app)
     public const string Publication = "publication";
     public const string Alert = "alert";
 
+    /// <summary>The coordinator hears what needs attention: a college diverged or deferred, an item outside the target week.</summary>
+    public const string Signal = "signal";
+
     /// <summary>A timer failed on every attempt and was parked (to administrators).</summary>
     public const string TimerParked = "timer-parked";
 
@@ -27,12 +30,19 @@ public sealed class NotificationComposer(AppOptions app)
 
     public sealed record Message(string Kind, string Subject, string Body, string Link);
 
+    /// <summary>The kinds a person may choose to read in the app only; escalations (and storingen for administrators) always go out by e-mail.</summary>
+    public static readonly IReadOnlyList<string> OptionalByMail = [Reminder, Signal, Risk, Publication];
+
+    /// <summary>Whether a message of this kind goes out by e-mail to this person.</summary>
+    public static bool ByMail(string kind, UserAccount recipient) => !OptionalByMail.Contains(kind) || !recipient.MailOptOut.Contains(kind);
+
     public static string KindOf(string notification) => notification switch
     {
         "deadline-escalation" => Escalation,
         "no-meeting-left" => Risk,
         "publication-released" => Publication,
         TimerParked or MessageParked => Alert,
+        ProcessStatusRules.CollegeDiverged or ProcessStatusRules.CollegeDeferred or ProcessStatusRules.OutsideTargetWeek => Signal,
         _ => Reminder,
     };
 
@@ -68,6 +78,21 @@ public sealed class NotificationComposer(AppOptions app)
                 $"{greeting}\n\nAlle deelnemende colleges hebben ‘{process.Title}’ (zaaknummer {process.Reference}) gelijkluidend besloten. " +
                 $"Het embargo is vanaf nu opgeheven: de besluiten zijn openbaar en de raadsinformatiebrief kan naar de raad van {college}. " +
                 $"Alle gemeenten krijgen dit bericht op hetzelfde moment.\n\nHet besluit en de tekst staan achter de link hieronder.{closing}", link),
+            ProcessStatusRules.CollegeDiverged => new Message(kind,
+                Subject($"Afwijkend besluit van {college} over ‘", process.Title, "’"),
+                $"{greeting}\n\nHet college van {college} heeft over ‘{process.Title}’ (zaaknummer {process.Reference}) " +
+                $"{(item?.LatestDecision?.Outcome == DecisionOutcome.Rejected ? "het concept verworpen" : "het concept met wijzigingen vastgesteld")}" +
+                $"{(item?.LatestDecision?.Reason is { Length: > 0 } why ? $" (reden: {why})" : "")}. De besluiten zijn daardoor niet meer gelijkluidend.\n\n" +
+                $"Volgende stap: het concept herzien of de afwijking met de colleges bespreken. Het verschil met het concept staat achter de link hieronder.{closing}", link),
+            ProcessStatusRules.CollegeDeferred => new Message(kind,
+                Subject($"Aangehouden door {college}: ‘", process.Title, "’"),
+                $"{greeting}\n\nHet college van {college} heeft ‘{process.Title}’ (zaaknummer {process.Reference}) aangehouden" +
+                $"{(item?.LatestDecision?.Reason is { Length: > 0 } why ? $" (reden: {why})" : "")}. De gemeentesecretaris agendeert het opnieuw vóór de termijn van {deadline}.{closing}", link),
+            ProcessStatusRules.OutsideTargetWeek => new Message(kind,
+                Subject($"Buiten de synchrone week: {college} agendeerde ‘", process.Title, "’"),
+                $"{greeting}\n\n{college} heeft ‘{process.Title}’ (zaaknummer {process.Reference}) geagendeerd op " +
+                $"{(item?.MeetingStartsAt is { } at ? Amsterdam.ToLocal(at).ToString("dddd d MMMM yyyy", Dutch) : "een vergadering")}, buiten de synchrone week" +
+                $"{(process.SynchronizationWindowStart is { } week ? $" (vanaf {week.ToString("d MMMM", Dutch)})" : "")}.\n\nOverleg zo nodig met de gemeentesecretaris over een datum in die week.{closing}", link),
             TimerParked => new Message(kind,
                 Subject("Storing: een termijnbewaking van ‘", process.Title, "’ is stilgezet"),
                 $"{greeting}\n\nEen tijdgebonden stap van ‘{process.Title}’ (zaaknummer {process.Reference}) is na herhaalde pogingen niet gelukt en is stilgezet.\n\n" +

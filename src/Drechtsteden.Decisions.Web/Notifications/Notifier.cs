@@ -45,7 +45,7 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
                 ProcessId = process.Id,
                 MunicipalityCode = item?.MunicipalityCode,
                 CreatedAt = now,
-                Status = OutboxStatus.Pending,
+                Status = NotificationComposer.ByMail(message.Kind, user) ? OutboxStatus.Pending : OutboxStatus.InAppOnly,
                 NextAttemptAt = now,
             });
         }
@@ -55,6 +55,7 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
             NotificationComposer.Risk => "risk.alerted",
             NotificationComposer.Publication => "publication.sent",
             NotificationComposer.Alert => "alert.sent",
+            NotificationComposer.Signal => "signal.sent",
             _ => "reminder.sent",
         };
         await audit.AppendAsync(Actor.SystemActor, new AuditRecord(process.Id, action, item is null ? "process" : "agendaItem",

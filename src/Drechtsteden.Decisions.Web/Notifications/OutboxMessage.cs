@@ -8,6 +8,9 @@ public enum OutboxStatus
     Pending,
     Sent,
     Failed,
+
+    /// <summary>The recipient reads this kind in the app only (their e-mail preference): never sent by mail.</summary>
+    InAppOnly,
 }
 
 /// <summary>
@@ -54,6 +57,9 @@ public sealed class OutboxMessage
     public DateTimeOffset? SentAt { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>When the recipient marked it read in the app; null while unread.</summary>
+    public DateTimeOffset? ReadAt { get; set; }
 }
 
 internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
@@ -67,6 +73,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => m.NextAttemptAt).HasFilter("status = 'Pending'");
         builder.HasIndex(m => new { m.RecipientUserId, m.CreatedAt });
         builder.HasIndex(m => m.ProcessId);
+        builder.HasIndex(m => m.RecipientUserId).HasFilter("read_at IS NULL").HasDatabaseName("ix_outbox_messages_unread");
         builder.Property(m => m.DedupeKey).HasMaxLength(OutboxMessage.MaxDedupeKeyLength);
         builder.Property(m => m.Kind).HasMaxLength(30);
         builder.Property(m => m.RecipientUserId).HasMaxLength(200);

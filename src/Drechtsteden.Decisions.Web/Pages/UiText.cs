@@ -31,9 +31,9 @@ public static class UiText
 
     public static string Role(Role role) => role switch
     {
-        Decisions.Role.Coordinator => "Regionaal coördinator",
-        Decisions.Role.Secretary => "Bestuurssecretaris",
-        Decisions.Role.College => "College",
+        Decisions.Role.Coordinator => "Regiecoördinator",
+        Decisions.Role.Secretary => "Gemeentesecretaris",
+        Decisions.Role.College => "College (bestuurssecretaris)",
         Decisions.Role.Auditor => "Controleur",
         Decisions.Role.Admin => "Beheerder",
         _ => "Systeem",
@@ -56,6 +56,26 @@ public static class UiText
         _ => $"{days} dagen",
     };
 
+    /// <summary>A status light in words (never colour alone).</summary>
+    public static string Light(StatusLight light) => light switch
+    {
+        StatusLight.OnTrack => "Op koers",
+        StatusLight.AtRisk => "Risico",
+        _ => "Te laat",
+    };
+
+    /// <summary>The CSS modifier of a light: light--ok, light--risk, light--late.</summary>
+    public static string LightClass(StatusLight light) => light switch
+    {
+        StatusLight.OnTrack => "light--ok",
+        StatusLight.AtRisk => "light--risk",
+        _ => "light--late",
+    };
+
+    /// <summary>"week 36 (2 t/m 8 september 2024)".</summary>
+    public static string Week(TargetWeek week) =>
+        $"week {week.Number} ({week.Start.ToString("d MMMM", Dutch)} t/m {week.End.ToString("d MMMM yyyy", Dutch)})";
+
     /// <summary>The display name the definition gives a state, or the state's name.</summary>
     public static string State(WorkflowDefinition definition, MachineKind kind, string state) =>
         definition.Machine(kind).States.FirstOrDefault(s => s.Name == state)?.DisplayName ?? state;
@@ -67,7 +87,7 @@ public static class UiText
         ["meeting-has-items"] = "Op deze vergadering staan regionale agendapunten. Agendeer die eerst op een andere vergadering.",
         ["not-allowed-in-state"] = "Dat kan niet in de huidige stand van het proces of agendapunt.",
         ["process-closed"] = "Het proces is afgesloten; de agendapunten veranderen niet meer.",
-        ["calendar-not-yours"] = "Alleen de bestuurssecretaris van deze gemeente (of een beheerder) houdt deze vergaderkalender bij.",
+        ["calendar-not-yours"] = "Alleen de gemeentesecretaris van deze gemeente (of een beheerder) houdt deze vergaderkalender bij.",
         ["no-role"] = "Uw account heeft geen rol in Drechtsteden.Decisions.",
         ["other-municipality"] = "U handelt namens een andere gemeente.",
         ["role-not-allowed"] = "Uw rol mag dit niet doen.",
@@ -109,6 +129,10 @@ public static class UiText
         ["idempotency-key-reused"] = "Dit formulier is al eens verstuurd met andere gegevens. Laad de pagina opnieuw.",
         ["meeting-started"] = "Die vergadering is al begonnen; die kan niet meer worden verplaatst of geannuleerd.",
         ["command-not-supported"] = "Deze stap bestaat niet in het werkproces van dit proces.",
+        ["target-week-required"] = "Kies een dag in de synchrone week.",
+        ["target-week-after-deadline"] = "Die week begint na de termijn; kies een week vóór de termijn.",
+        ["target-week-past"] = "Die week is al voorbij.",
+        ["search-too-long"] = "De zoektekst is te lang (ten hoogste 300 tekens).",
         ["input-invalid"] = "Deze invoer is niet geldig.",
         [Input.CommandInput.TooLong] = "De invoer is te lang.",
         [Input.CommandInput.ControlCharacter] = "De invoer bevat een teken dat niet getypt kan zijn (een stuurteken); alleen tabs en regelovergangen mogen.",

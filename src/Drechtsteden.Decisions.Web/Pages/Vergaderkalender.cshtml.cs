@@ -41,7 +41,7 @@ public sealed class VergaderkalenderModel(MeetingCommands meetings, DecisionsDbC
 
     public Task<IActionResult> OnPostMoveAsync(Guid vergadering, CancellationToken cancellationToken) =>
         CommandAsync(() => meetings.MoveAsync(vergadering, new MeetingChange(StartsAt(), Notitie), Actor, cancellationToken),
-            "De vergadering is verplaatst; de agendapunten erop verhuizen mee.", () => Redirect("/vergaderkalender"), ReloadAsync(cancellationToken));
+            Datum is { } day ? $"De vergadering is verplaatst naar {UiText.Date(Amsterdam.At(day, Tijd ?? new TimeOnly(10, 0)))}, {UiText.Time(Amsterdam.At(day, Tijd ?? new TimeOnly(10, 0)))}; de regionale agendapunten erop verhuizen mee." : "De vergadering is verplaatst.", () => Redirect("/vergaderkalender"), ReloadAsync(cancellationToken));
 
     public Task<IActionResult> OnPostCancelAsync(Guid vergadering, CancellationToken cancellationToken) =>
         CommandAsync(() => meetings.CancelAsync(vergadering, new MeetingChange(null, Notitie), Actor, cancellationToken),

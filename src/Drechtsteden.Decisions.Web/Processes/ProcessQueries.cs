@@ -1,6 +1,7 @@
 using System.Globalization;
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,26 +22,39 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// The list is two index-driven queries — the page of processes, then the latest decision of each of their items —
     /// and no aggregate is loaded. Gelijkluidend = an adoption on the current concept version with the concept's text.
     /// </summary>
-    public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, int offset = 0, int limit = DefaultPageSize, CancellationToken cancellationToken = default)
+    /// <param name="search">Words that the title or the zaaknummer contains (case-insensitive), or null.</param>
+    public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, int offset = 0, int limit = DefaultPageSize, string? search = null, CancellationToken cancellationToken = default)
     {
         if (offset < 0)
             throw DomainException.Invalid("offset-invalid", "offset is zero or more.", "offset");
         if (limit is < 1 or > MaxPageSize)
             throw DomainException.Invalid("limit-invalid", $"limit is between 1 and {MaxPageSize}.", "limit");
         var now = clock.GetUtcNow();
-        var rows = await db.Processes.AsNoTracking().Readable(actor, region)
+        if (search is { Length: > Input.Limits.Title })
+            throw DomainException.Invalid("search-too-long", $"q is at most {Input.Limits.Title} characters.", "q");
+        var query = db.Processes.AsNoTracking().Readable(actor, region);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = $"%{search.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal)}%";
+            query = query.Where(p => EF.Functions.ILike(p.Title, pattern) || EF.Functions.ILike(p.Reference, pattern));
+        }
+        var rows = await query
             .OrderBy(p => p.DeadlineAt).ThenBy(p => p.Id).Skip(offset).Take(limit)
-            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.DefinitionId, p.DefinitionVersion, p.State, p.DeadlineAt, p.DeadlineDate, Current = p.Concepts.Max(c => c.Number) })
+            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.DefinitionId, p.DefinitionVersion, p.State, p.DeadlineAt, p.DeadlineDate, p.SynchronizationWindowStart, p.PublicationAt, Current = p.Concepts.Max(c => c.Number) })
             .ToListAsync(cancellationToken);
         // Each item's latest decision, through the (item_id, sequence) index: LINQ's "first of each group" would number
         // every decision in the database on every call.
         var ids = rows.Select(p => p.Id).ToArray();
         var latest = (await db.Database.SqlQuery<LatestDecisionRow>($"""
-            SELECT a.process_id, d.outcome, d.concept_version, d.text_matches_concept
+            SELECT a.process_id, a.municipality_code, a.meeting_starts_at, d.outcome, d.concept_version, d.text_matches_concept
             FROM agenda_items a
             LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
             WHERE a.process_id = ANY({ids})
             """).ToListAsync(cancellationToken)).ToLookup(r => r.ProcessId);
+        // The colleges' planned meetings, for the status lights of the open processes on this page.
+        var open = rows.Where(p => !workflow.Definition(p.DefinitionId, p.DefinitionVersion).Process.IsFinal(p.State)).ToList();
+        var planned = open.Count == 0 ? new Dictionary<string, IReadOnlyList<DateTimeOffset>>()
+            : await PlannedMeetingsAsync(open.SelectMany(p => latest[p.Id].Select(i => i.MunicipalityCode)).Distinct().ToList(), now, open.Max(p => p.DeadlineAt), cancellationToken);
         return rows.Select(p =>
         {
             var items = latest[p.Id].ToList();
@@ -48,15 +62,40 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
             var definition = workflow.Definition(p.DefinitionId, p.DefinitionVersion);
             // Under the embargo the counts would tell who amended: they are left out, and a state that reveals decisions reads as the initial one.
             var underEmbargo = Embargo.Applies(definition.IsEmbargoLifted(p.State), actor);
+            var facts = new ProcessFacts(p.State, Deadline.FromStored(p.DeadlineAt, p.DeadlineDate), p.SynchronizationWindowStart, p.PublicationAt, p.Current,
+                items.Select(i => new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, i.Outcome is { } o ? Enum.Parse<DecisionOutcome>(o) : null, i.ConceptVersion ?? 0, i.TextMatchesConcept ?? false)).ToList());
+            var status = ProcessStatusRules.Of(definition, facts, planned, now);
+            var overseer = actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
             return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
                 underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt, p.DeadlineDate,
                 (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), items.Count,
                 underEmbargo ? null : decided.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
-                underEmbargo ? null : decided.Count(d => d.Outcome != DecisionOutcome.Deferred));
+                underEmbargo ? null : decided.Count(d => d.Outcome != DecisionOutcome.Deferred),
+                underEmbargo ? null : status.Light,
+                underEmbargo ? [] : status.Colleges.Where(c => c.Light != StatusLight.OnTrack).Select(c => new CollegeAttention(c.Municipality, c.Light, c.Reason)).ToList(),
+                overseer ? status.Next : null,
+                MyAction(actor, status, overseer));
         }).ToList();
     }
 
-    private sealed record LatestDecisionRow(Guid ProcessId, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
+    /// <summary>What the reader has to do in the process now, in words, or null ("mijn acties").</summary>
+    public static string? MyAction(Actor actor, ProcessStatus status, bool overseer)
+    {
+        if (overseer)
+            return actor.Role == Role.Coordinator && status.Next is { Code: not ("wait" or "publication-planned") } next ? next.Text : null;
+        if (actor.MunicipalityCode is not { } code || status.Colleges.FirstOrDefault(c => c.Municipality == code) is not { } own)
+            return null;
+        var reason = own.Reason;
+        return actor.Role switch
+        {
+            Role.Secretary when reason == ProcessStatusRules.ToSchedule || reason == ProcessStatusRules.Deferred || reason == ProcessStatusRules.NoMeetingInTargetWeek
+                || reason == ProcessStatusRules.AfterTargetWeek || reason == ProcessStatusRules.BeforeTargetWeek => "agenderen",
+            Role.College when reason == ProcessStatusRules.AwaitingRecord || reason == ProcessStatusRules.NotRecorded => "besluit vastleggen",
+            _ => null,
+        };
+    }
+
+    private sealed record LatestDecisionRow(Guid ProcessId, string MunicipalityCode, DateTimeOffset? MeetingStartsAt, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
 
     /// <summary>The process as <paramref name="actor"/> may see it (embargo applied), or null when it is not theirs to see.</summary>
     public async Task<ProcessDto?> GetAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>
@@ -95,45 +134,54 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     private async Task<ProcessDto> ToDtoAsync(DecisionProcess p, uint version, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        return View(p, version, actor, await CollegesWithMeetingAsync(p, now, cancellationToken), now);
+        return View(p, version, actor, await PlannedMeetingsAsync(p.Items.Select(i => i.MunicipalityCode).ToList(), now, p.DeadlineAt, cancellationToken), now);
     }
 
-    /// <summary>The participating colleges that still have a planned meeting before the process's deadline.</summary>
-    public Task<List<string>> CollegesWithMeetingAsync(DecisionProcess p, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>Per college, the starts of its planned meetings after <paramref name="now"/> and before <paramref name="until"/>.</summary>
+    public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> PlannedMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
-        var codes = p.Items.Select(i => i.MunicipalityCode).ToList();
-        return db.Meetings.AsNoTracking()
-            .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < p.DeadlineAt)
-            .Select(m => m.MunicipalityCode).Distinct().ToListAsync(cancellationToken);
+        var rows = await db.Meetings.AsNoTracking()
+            .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < until)
+            .OrderBy(m => m.StartsAt).Select(m => new { m.MunicipalityCode, m.StartsAt }).ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.MunicipalityCode).ToDictionary(g => g.Key, g => (IReadOnlyList<DateTimeOffset>)g.Select(r => r.StartsAt).ToList());
     }
 
     /// <summary>
     /// The process as <paramref name="actor"/> sees it: the one place the embargo is applied (before publication a
-    /// secretary or college sees the decisions of its own municipality only), with what the actor may do now.
+    /// secretary or college sees the decisions of its own municipality only), with what the actor may do now and the
+    /// status lights (<see cref="ProcessStatusRules"/>) — of its own college only under the embargo.
     /// </summary>
-    public ProcessDto View(DecisionProcess p, uint version, Actor actor, IReadOnlyCollection<string> withMeeting, DateTimeOffset now)
+    /// <param name="planned">Per college, its planned meetings from now until the deadline (<see cref="PlannedMeetingsAsync"/>).</param>
+    public ProcessDto View(DecisionProcess p, uint version, Actor actor, IReadOnlyDictionary<string, IReadOnlyList<DateTimeOffset>> planned, DateTimeOffset now)
     {
         var definition = workflow.DefinitionOf(p);
         var published = definition.IsEmbargoLifted(p.State);
         var underEmbargo = Embargo.Applies(published, actor);
+        var status = ProcessStatusRules.Of(definition, p, planned, now);
         var items = p.Items.OrderBy(i => i.MunicipalityCode).Select(i =>
         {
             // Embargo: before publication a secretary or college sees the decisions of its own municipality only.
             var embargoed = underEmbargo && !actor.ActsFor(i.MunicipalityCode);
             var latest = i.LatestDecision;
+            var college = status.Of(i.MunicipalityCode);
             return new ItemDto(i.MunicipalityCode, embargoed ? Embargo.ItemState(definition, i.MeetingId is not null) : i.State, i.MeetingId is { } meetingId ? new MeetingRef(meetingId, i.MeetingStartsAt!.Value) : null, embargoed,
                 embargoed || latest is null ? null : new DecisionDto(latest.Sequence, latest.ConceptVersion, latest.Outcome, latest.Text, latest.DecidedOn, latest.Reason, latest.RecordedAt),
                 embargoed || latest is null ? null : p.IsIdentical(i),
                 embargoed ? null : p.DiffOf(i),
-                ProcessRisks.HasNoMeetingLeft(definition, p, i, withMeeting.Contains(i.MunicipalityCode), now),
+                ProcessRisks.HasNoMeetingLeft(definition, p, i, planned.ContainsKey(i.MunicipalityCode), now),
                 embargoed ? 0 : i.Decisions.Count,
-                workflow.PermittedCommands(p, i.MunicipalityCode, actor, now));
+                workflow.PermittedCommands(p, i.MunicipalityCode, actor, now),
+                embargoed ? null : new CollegeStatusDto(college.Light, college.Reasons));
         }).ToList();
+        var overseer = actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
+        var proposed = definition.Process.IsFinal(p.State) ? null
+            : ProcessStatusRules.ProposeTargetWeek(p.Items.Select(i => i.MunicipalityCode).ToList(), planned.SelectMany(kv => kv.Value.Select(at => (kv.Key, at))), now, p.DeadlineAt);
         return new ProcessDto(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
             underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt,
             p.DeadlineDate, p.SynchronizationWindowStart, DaysLeft(p, now), p.PublicationAt, p.CurrentConcept.Number,
             p.Concepts.OrderBy(c => c.Number).Select(c => new ConceptDto(c.Number, c.Text, c.DocumentUrl, c.Note, c.CreatedAt)).ToList(),
-            items, workflow.PermittedCommands(p, null, actor, now), version);
+            items, workflow.PermittedCommands(p, null, actor, now), version,
+            new ProcessStatusDto(underEmbargo ? null : status.Light, overseer ? status.Next : null, status.TargetWeek?.Start, proposed?.Start, status.SpreadDays));
     }
 }
 

@@ -17,6 +17,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<UserAccount>
         builder.Property(u => u.MunicipalityCode).HasMaxLength(6);
         builder.Property(u => u.RegionCode).HasMaxLength(40);
         builder.Property(u => u.PasswordHash).HasMaxLength(500);
+        builder.Property(u => u.MailOptOut).HasColumnType("text[]").HasDefaultValueSql("'{}'::text[]");
         builder.HasIndex(u => new { u.Role, u.MunicipalityCode });
     }
 }

@@ -82,3 +82,12 @@ public sealed record CancelProcess([property: StringLength(Limits.Reason)] strin
 {
     public override string Command => WorkflowCommands.Cancel;
 }
+
+/// <summary>
+/// The coordinator sets the synchronous week: the week (any day of it; stored as its Monday) in which every college is
+/// meant to decide. Usually the week the product proposes from the colleges' calendars.
+/// </summary>
+public sealed record PlanTargetWeek(DateOnly? Week) : ProcessCommand
+{
+    public override string Command => WorkflowCommands.PlanTargetWeek;
+}

@@ -119,6 +119,9 @@ public sealed class DecisionProcess
 
     internal void SetState(string state) => State = state;
 
+    /// <summary>The synchronous week's first day (a Monday), set by the coordinator.</summary>
+    public void SetSynchronizationWindow(DateOnly start) => SynchronizationWindowStart = start;
+
     /// <summary>
     /// The calendar moved a meeting: the agenda items on it follow (not past the deadline). Returns the items that
     /// moved; the process changes (its revision) only when one did.

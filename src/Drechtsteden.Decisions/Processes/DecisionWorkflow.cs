@@ -97,7 +97,14 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
                 Decision = command as RecordDecision,
                 Reason = (command as RecordDecision)?.Reason,
             };
-            return FireOnItem(definition, context, item, trigger);
+            var before = ProcessFacts.Of(process);
+            var outcome = FireOnItem(definition, context, item, trigger);
+            // Derived from the state before and after, not attached to particular steps: what the coordinator must hear.
+            var signals = ProcessStatusRules.CoordinatorSignals(before, ProcessFacts.Of(process));
+            return signals.Count == 0 ? outcome : outcome with
+            {
+                Notices = [.. outcome.Notices, .. signals.Select(s => new Notice(s.Notification, Role.Coordinator, s.Municipality, $"signal:{process.Item(s.Municipality).Id}:{s.Notification}:{now.UtcTicks}"))],
+            };
         }
         return FireOnProcess(definition, trigger, command switch
         {
@@ -105,6 +112,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
             ExtendDeadline c => new ProcessContext(process, actor, now) { NewDeadline = DeadlineOf(c.Date, c.At), Reason = c.Reason },
             Publish c => new ProcessContext(process, actor, now) { PublicationAt = c.At },
             CancelProcess c => new ProcessContext(process, actor, now) { Reason = c.Reason },
+            PlanTargetWeek c => new ProcessContext(process, actor, now) { TargetWeek = c.Week },
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         });
     }

@@ -59,6 +59,15 @@ public static class ProcessBlocks
         })
         .Guard("PublicationIsNow", c => c.PublicationAt is { } at && at > c.Now ? NotYet("publication-later") : null)
         .Guard("PublicationIsLater", c => c.PublicationAt is { } at && at > c.Now ? null : NotYet("publication-now"))
+        .Guard("TargetWeekBeforeDeadline", c => c.TargetWeek switch
+        {
+            null => new GuardFailure("target-week-required", "Give a day of the synchronous week (week).", DomainErrorKind.Invalid, "week"),
+            { } d when Processes.TargetWeek.Containing(d).Start > c.Process.Deadline.LastDay =>
+                new GuardFailure("target-week-after-deadline", $"The week of {d:yyyy-MM-dd} starts after the deadline ({c.Process.Deadline.LastDay:yyyy-MM-dd}).", DomainErrorKind.Invalid, "week"),
+            { } d when Processes.TargetWeek.Containing(d).End < Amsterdam.DateOf(c.Now) =>
+                new GuardFailure("target-week-past", $"The week of {d:yyyy-MM-dd} is over.", DomainErrorKind.Invalid, "week"),
+            _ => null,
+        })
         .Guard("PublicationIsDue", c => c.Process.PublicationAt is { } at && at <= c.Now ? null : NotYet("publication-not-due"))
         // actions
         .Action("AssignMeeting", c => c.RequiredItem.AssignMeeting(c.Meeting!))
@@ -74,6 +83,8 @@ public static class ProcessBlocks
         .Action("ChangeDeadline", c => c.Process.ChangeDeadline(
             c.NewDeadline ?? throw DomainException.Invalid("deadline-required", "Give the new deadline.", "date"), c.Reason?.Trim() ?? "", c.Now, c.Actor.UserId))
         .Action("SetPublication", c => c.Process.SetPublication(c.PublicationAt is { } at && at > c.Now ? at : c.Now))
+        .Action("SetTargetWeek", c => c.Process.SetSynchronizationWindow(Processes.TargetWeek.Containing(
+            c.TargetWeek ?? throw DomainException.Invalid("target-week-required", "Give a day of the synchronous week.", "week")).Start))
         .Action("RecordCancellation", c => c.Process.SetCancellation(string.IsNullOrWhiteSpace(c.Reason) ? null : c.Reason.Trim()))
         // timers
         .Anchor("deadline")

@@ -37,6 +37,9 @@ public sealed class ProcessContext(DecisionProcess process, Actor actor, DateTim
 
     public DateTimeOffset? PublicationAt { get; init; }
 
+    /// <summary>A day of the synchronous week the coordinator chose (PlanTargetWeek).</summary>
+    public DateOnly? TargetWeek { get; init; }
+
     /// <summary>Accepted, but worth telling the user (a meeting outside the synchronization window).</summary>
     public List<string> Warnings { get; } = [];
 

@@ -47,5 +47,10 @@ public sealed class UserAccount
 
     public void SetPasswordHash(string? hash) => PasswordHash = hash;
 
+    /// <summary>The kinds of message this person reads in the app only, not by e-mail (escalations always go out by e-mail).</summary>
+    public string[] MailOptOut { get; private set; } = [];
+
+    public void SetMailOptOut(IEnumerable<string> kinds) => MailOptOut = [.. kinds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
     public Actor AsActor() => new(Id, DisplayName, Role, MunicipalityCode);
 }

@@ -84,8 +84,9 @@ public static class WorkflowCommands
     public const string ExtendDeadline = "extendDeadline";
     public const string Publish = "publish";
     public const string Cancel = "cancel";
+    public const string PlanTargetWeek = "planTargetWeek";
 
-    public static readonly IReadOnlyList<string> All = [Schedule, Decide, Defer, ReviseConcept, ExtendDeadline, Publish, Cancel];
+    public static readonly IReadOnlyList<string> All = [Schedule, Decide, Defer, ReviseConcept, ExtendDeadline, Publish, Cancel, PlanTargetWeek];
 
     /// <summary>Item commands act on one college's agenda item; the others on the process.</summary>
     public static MachineKind MachineOf(string command) => command is Schedule or Decide or Defer ? MachineKind.Item : MachineKind.Process;

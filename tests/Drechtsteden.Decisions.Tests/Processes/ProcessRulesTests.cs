@@ -25,7 +25,7 @@ public sealed class ProcessRulesTests
 
         Assert.That(process.State, Is.EqualTo("Running"));
         Assert.That(process.DefinitionId, Is.EqualTo("synchronized-college-decision"));
-        Assert.That(process.DefinitionVersion, Is.EqualTo(3), "the shipped definition's version");
+        Assert.That(process.DefinitionVersion, Is.EqualTo(4), "the shipped definition's version");
         Assert.That(process.Items.Select(i => i.MunicipalityCode), Is.EquivalentTo(Scenario.Codes));
         Assert.That(process.Items.Select(i => i.State), Is.All.EqualTo("Unscheduled"));
         Assert.That(process.CurrentConcept.Number, Is.EqualTo(1));
@@ -332,6 +332,6 @@ public sealed class ProcessRulesTests
         var process = _s.Start();
 
         Assert.That(_s.Workflow.PermittedCommands(process, Dordrecht, Scenario.College(Dordrecht), _s.Now), Is.Empty);
-        Assert.That(_s.Workflow.PermittedCommands(process, null, Scenario.Coordinator, _s.Now), Is.EquivalentTo(new[] { "reviseConcept", "extendDeadline", "cancel" }));
+        Assert.That(_s.Workflow.PermittedCommands(process, null, Scenario.Coordinator, _s.Now), Is.EquivalentTo(new[] { "reviseConcept", "extendDeadline", "cancel", "planTargetWeek" }));
     }
 }

@@ -93,6 +93,17 @@ public sealed class EngineTests
     }
 
     [Test]
+    public void Version_3_of_the_default_definition_still_reads_and_offers_no_target_week()
+    {
+        var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Workflows", "Legacy", "synchronized-college-decision.v3.json"));
+
+        var v3 = Scenario.Reader().Read("synchronized-college-decision.workflow.json", json);
+
+        Assert.That(v3.Version, Is.EqualTo(3));
+        Assert.That(v3.Commands.ContainsKey(WorkflowCommands.PlanTargetWeek), Is.False, "processes started on version 3 stay on it: the synchronous week came with version 4");
+    }
+
+    [Test]
     public void Version_2_of_the_default_definition_still_reads_with_the_defaults_it_predates()
     {
         var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Workflows", "Legacy", "synchronized-college-decision.v2.json"));
@@ -103,7 +114,8 @@ public sealed class EngineTests
         Assert.That(v2.IsEmbargoLifted("Published"), Is.True, "the final state the publish command leads to");
         Assert.That(v2.IsEmbargoLifted("PublicationPlanned"), Is.False);
         Assert.That(v2.Process.States.Where(st => st.RevealsDecisions).Select(st => st.Name), Is.EquivalentTo(new[] { "Diverged", "Synchronized" }));
-        Assert.That(v2.Commands, Is.EquivalentTo(WorkflowCommands.All.ToDictionary(c => c, WorkflowCommands.DefaultTrigger)));
+        // Every command whose default trigger version 2 has; planTargetWeek came with version 4 and is not offered on it.
+        Assert.That(v2.Commands, Is.EquivalentTo(WorkflowCommands.All.Where(c => c != WorkflowCommands.PlanTargetWeek).ToDictionary(c => c, WorkflowCommands.DefaultTrigger)));
         Assert.That(v2.Process.Transitions.Where(t => t.Trigger == "DeadlinePassed").Select(t => t.Audit), Is.EqualTo(new[] { "process.escalated" }));
         Assert.That(v2.Start.Roles, Is.EqualTo(new[] { "Coordinator" }));
     }

@@ -92,14 +92,21 @@ public sealed class BrowserApp : IAsyncDisposable
     }
 
     /// <summary>The user's page (their own browser context), at <paramref name="path"/>, signed in through the sign-in page when needed.</summary>
-    public async Task<IPage> AsAsync(string user, string path)
+    /// <param name="width">The window's width: 1280 (a desk), or 390 (a phone, 390×844); each size is a browser context of its own.</param>
+    public async Task<IPage> AsAsync(string user, string path, int width = 1280)
     {
-        if (!_pages.TryGetValue(user, out var page))
+        var key = width == 1280 ? user : $"{user}@{width}";
+        if (!_pages.TryGetValue(key, out var page))
         {
-            var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, Locale = "nl-NL", TimezoneId = "Europe/Amsterdam", ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+            {
+                BaseURL = BaseUrl, Locale = "nl-NL", TimezoneId = "Europe/Amsterdam",
+                ViewportSize = width == 1280 ? new ViewportSize { Width = 1280, Height = 900 } : new ViewportSize { Width = width, Height = 844 },
+                IsMobile = width < 600, HasTouch = width < 600,
+            });
             page = await context.NewPageAsync();
             page.SetDefaultTimeout(15_000);
-            _pages[user] = page;
+            _pages[key] = page;
         }
         await page.GotoAsync(path);
         if (new Uri(page.Url).AbsolutePath == "/inloggen")
@@ -128,10 +135,10 @@ public sealed class BrowserApp : IAsyncDisposable
             _violations.Add($"{name}: {violation.Id} — {violation.Help} ({string.Join(", ", violation.Nodes.Select(n => n.Target.ToString()))})");
     }
 
-    public static async Task ScreenshotAsync(IPage page, string name)
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
         var path = Path.Combine(ScreenshotDirectory, name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         TestContext.AddTestAttachment(path, name);
     }
 

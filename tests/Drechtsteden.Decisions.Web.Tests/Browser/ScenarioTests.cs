@@ -64,7 +64,15 @@ public sealed class ScenarioTests
         var processPath = new Uri(coordinator.Url).AbsolutePath;
         await Expect(coordinator.GetByRole(AriaRole.Status)).ToContainTextAsync("Het proces is gestart.");
         await Expect(coordinator.Locator("#matrix tbody tr")).ToHaveCountAsync(7);
-        await Expect(coordinator.Locator("#live")).ToContainTextAsync("vrijdag 29 maart 2030"); // the deadline's own day, not the midnight after it
+        await Expect(coordinator.Locator("#status")).ToContainTextAsync("vrijdag 29 maart 2030"); // the deadline's own day, not the midnight after it
+
+        // The next step is to set the synchronous week; the product proposes the first week in which all seven meet.
+        await Expect(coordinator.Locator("#volgende-stap")).ToHaveTextAsync("synchrone week vaststellen");
+        await Expect(coordinator.Locator("#actie-planTargetWeek")).ToHaveJSPropertyAsync("open", true);
+        await Expect(coordinator.Locator("#actie-planTargetWeek")).ToContainTextAsync("week 6 (4 februari t/m 10 februari 2030)");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Voorstel vaststellen" }).ClickAsync();
+        await Expect(coordinator.GetByRole(AriaRole.Status)).ToContainTextAsync("De synchrone week is vastgesteld: week 6");
+        await Expect(coordinator.Locator("#synchrone-week")).ToContainTextAsync("week 6");
 
         // Seven secretaries schedule on Tuesday 5 February; Alblasserdam's with the keyboard alone.
         await ScheduleWithKeyboardAsync(KeyboardUser);
@@ -88,7 +96,14 @@ public sealed class ScenarioTests
         await Expect(coordinator.Locator("#proces-stand")).ToContainTextAsync("Afwijkend");
         await Expect(Row(coordinator, Amender)).ToContainTextAsync("✗ nee");
         await Expect(coordinator.Locator(".diff ins").First).ToContainTextAsync("jaarlijkse evaluatie");
+        await Expect(coordinator.Locator("#volgende-stap")).ToHaveTextAsync("concept herzien of afwijking bespreken");
+        await Expect(Row(coordinator, Amender)).ToContainTextAsync("Risico: afwijkend besluit");
+        // The diagrams are folded (mermaid loads only when they are opened) and speak Dutch.
+        Assert.That(await coordinator.EvaluateAsync<bool>("() => !!window.mermaid"), Is.False, "mermaid is not loaded before a diagram is opened");
+        await coordinator.Locator("#werkstroom > summary").ClickAsync();
         await Expect(coordinator.Locator("pre.mermaid svg").First).ToBeVisibleAsync();
+        await Expect(coordinator.Locator("pre.mermaid svg").First).ToContainTextAsync("Afwijkend");
+        Assert.That(await coordinator.Locator("#werkstroom").InnerTextAsync(), Does.Not.Contain("Diverged").And.Not.Contain("OwnMunicipality"));
         await BrowserApp.ScreenshotAsync(coordinator, "06-proces-afwijkend");
         await _app.ScanAsync(coordinator, "procespagina");
         await coordinator.GetByLabel("Nieuwe concepttekst").FillAsync(Amended);
@@ -96,6 +111,12 @@ public sealed class ScenarioTests
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Conceptversie vastleggen" }).ClickAsync();
         await Expect(coordinator.GetByRole(AriaRole.Status)).ToContainTextAsync("nieuwe conceptversie");
         await Expect(coordinator.Locator("#live")).ToContainTextAsync("Versie 2");
+
+        // The week of 4 February is over for the new version: the coordinator takes the next proposal, 11 to 17 February.
+        await coordinator.Locator("#actie-planTargetWeek > summary").ClickAsync();
+        await Expect(coordinator.Locator("#actie-planTargetWeek")).ToContainTextAsync("week 7 (11 februari t/m 17 februari 2030)");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Voorstel vaststellen" }).ClickAsync();
+        await Expect(coordinator.Locator("#synchrone-week")).ToContainTextAsync("week 7");
 
         // Everyone schedules again (next Tuesday) and decides on version 2.
         foreach (var code in Codes)
@@ -113,7 +134,11 @@ public sealed class ScenarioTests
         await Expect(coordinator.Locator("#audit-status")).ToContainTextAsync("Keten geverifieerd");
         await BrowserApp.ScreenshotAsync(coordinator, "07-proces-gepubliceerd");
 
+        // The start page lists the open processes; a published one is found under "Afgesloten" (or "Alle").
         var list = await _app.AsAsync("coordinator", "/processen");
+        await Expect(list.GetByRole(AriaRole.Link, new() { Name = Title })).ToHaveCountAsync(0);
+        await list.GetByLabel("Stand").SelectOptionAsync("afgesloten");
+        await list.GetByRole(AriaRole.Button, new() { Name = "Toon" }).ClickAsync();
         await Expect(list.GetByRole(AriaRole.Link, new() { Name = Title })).ToBeVisibleAsync();
         await _app.ScanAsync(list, "processen");
         await BrowserApp.ScreenshotAsync(list, "00-processen");
@@ -124,7 +149,7 @@ public sealed class ScenarioTests
         await _app.ScanAsync(auditor, "procespagina (controleur)");
 
         // The administrator sees every process.
-        var admin = await _app.AsAsync("admin", "/");
+        var admin = await _app.AsAsync("admin", "/processen?stand=alle");
         await Expect(admin.GetByRole(AriaRole.Link, new() { Name = Title })).ToBeVisibleAsync();
 
         var signIn = await _app.Browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = _app.BaseUrl });
@@ -163,10 +188,22 @@ public sealed class ScenarioTests
         await added.GetByLabel(new Regex("^Nieuwe tijd")).FillAsync("13:00");
         await added.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Vergadering verplaatsen") }).ClickAsync();
         await Expect(secretary.GetByRole(AriaRole.Status)).ToContainTextAsync("verplaatst");
+        await Expect(secretary.GetByRole(AriaRole.Status)).ToContainTextAsync("verplaatst naar dinsdag 5 maart 2030, 13:00");
         var moved = secretary.GetByRole(AriaRole.Row).Filter(new() { HasText = "dinsdag 5 maart 2030 13:00" });
+        // Cancelling asks first: "no" leaves the meeting planned, "yes" cancels it.
+        var asked = new List<string>();
+        void Dismiss(object? sender, IDialog dialog) { asked.Add(dialog.Message); _ = dialog.DismissAsync(); }
+        secretary.Dialog += Dismiss;
+        await moved.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Annuleren") }).ClickAsync();
+        await Expect(moved).ToContainTextAsync("Gepland");
+        secretary.Dialog -= Dismiss;
+        Assert.That(asked, Has.Count.EqualTo(1).And.All.Contains("annuleren?"));
+        void Accept(object? sender, IDialog dialog) => _ = dialog.AcceptAsync();
+        secretary.Dialog += Accept;
         await moved.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Annuleren") }).ClickAsync();
         await Expect(secretary.GetByRole(AriaRole.Status)).ToContainTextAsync("geannuleerd");
         await Expect(secretary.GetByRole(AriaRole.Row).Filter(new() { HasText = "dinsdag 5 maart 2030 13:00" })).ToContainTextAsync("Geannuleerd");
+        secretary.Dialog -= Accept;
 
         // A risk alert reaches the coordinator's "Berichten" (through the same code the sweeper uses).
         Guid processId;
@@ -204,7 +241,7 @@ public sealed class ScenarioTests
         await _app.ScanAsync(page, "te agenderen");
         var panel = page.Locator("section.panel").Filter(new() { HasText = Title });
         await panel.GetByRole(AriaRole.Button, new() { Name = "Agenderen" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Het agendapunt is geagendeerd.");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(new Regex("is geagendeerd op dinsdag \\d+ februari 2030, 10:00\\."));
     }
 
     /// <summary>Tab to the meeting list, choose with the arrow keys, Tab to the button, Enter: no mouse.</summary>
@@ -230,7 +267,7 @@ public sealed class ScenarioTests
         await page.Keyboard.PressAsync("Tab");
         Assert.That(await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()"), Is.EqualTo("Agenderen"));
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Het agendapunt is geagendeerd.");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(new Regex("is geagendeerd op dinsdag \\d+ februari 2030, 10:00\\."));
     }
 
     private async Task DecideAsync(string code, string outcome, string? text = null, string? reason = null, string? screenshot = null)
@@ -238,11 +275,26 @@ public sealed class ScenarioTests
         var page = await _app.AsAsync($"college-{code}", "/besluiten");
         await _app.ScanAsync(page, "besluiten");
         await page.GetByRole(AriaRole.Row).Filter(new() { HasText = Title }).GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Besluit vastleggen") }).ClickAsync();
+        if (screenshot is not null)
+        {
+            // Neutral radios before anything was done; sent without an outcome, an error summary takes focus and leads to the field.
+            const string Border = "e => getComputedStyle(e).borderTopColor";
+            var untouched = await page.Locator("input[name='Uitkomst']").First.EvaluateAsync<string>(Border);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Besluit vastleggen" }).ClickAsync();
+            await Expect(page.Locator("[data-error-summary]")).ToBeFocusedAsync();
+            await Expect(page.Locator("[data-error-summary]")).ToContainTextAsync("Kies wat het college besloot.");
+            await _app.ScanAsync(page, "besluit vastleggen met foutmelding");
+            await page.Locator("[data-error-summary] a").First.ClickAsync();
+            Assert.That(await page.EvaluateAsync<string>("() => document.activeElement.name"), Is.EqualTo("Uitkomst"), "the summary's link leads to the field");
+            Assert.That(await page.Locator("input[name='Uitkomst']").First.EvaluateAsync<string>(Border), Is.Not.EqualTo(untouched),
+                "after the refusal the radios are marked invalid; before anything was done they were not");
+        }
         await page.GetByLabel(outcome, new() { Exact = true }).CheckAsync();
         if (text is not null)
         {
             await page.GetByLabel("Vastgestelde tekst").FillAsync(text);
             await Expect(page.Locator("#verschil ins").First).ToContainTextAsync("jaarlijkse evaluatie");
+            await Expect(page.Locator("#verschil")).Not.ToContainTextAsync("Kies bij vaststelling", new() { Timeout = 5_000 });
         }
         if (reason is not null)
             await page.GetByLabel(new Regex("^Reden")).FillAsync(reason);

@@ -137,6 +137,29 @@ public sealed class HostStartupTests
         Assert.That(meetings.GetArrayLength(), Is.GreaterThan(20), "Dordrecht's college has a calendar to schedule on");
     }
 
+    [Test]
+    public async Task The_run_command_listens_where_ASPNETCORE_URLS_says_not_where_the_launch_profile_did()
+    {
+        // Before: the launch profile set http://127.0.0.1:5080 and `dotnet run` let it win over the user's setting.
+        await using var host = HostProcess.StartThroughDotnetRun(EmbeddedEnvironment());
+        await host.WaitUntilReadyAsync(StartTimeout);
+        Assert.That(host.StandardOutput, Does.Contain($"running at {host.BaseAddress.ToString().TrimEnd('/')}"), host.StandardOutput);
+        Assert.That(host.StandardOutput, Does.Not.Contain(":5080"));
+        // No environment given: `dotnet run` still means Development (the mailbox hint is not printed in Production).
+        Assert.That(host.StandardOutput, Does.Contain("No SMTP server configured"));
+    }
+
+    [TestCase(null, null, "Development")]
+    [TestCase("Production", null, null)]
+    [TestCase(null, "Staging", null)]
+    public void Dotnet_run_means_Development_only_when_no_environment_is_given(string? aspnetcore, string? dotnet, string? expected)
+    {
+        var variables = new Dictionary<string, string?> { ["DOTNET_LAUNCH_PROFILE"] = "Drechtsteden.Decisions", ["ASPNETCORE_ENVIRONMENT"] = aspnetcore, ["DOTNET_ENVIRONMENT"] = dotnet };
+        Assert.That(RunDefaults.Options([], name => variables.GetValueOrDefault(name)).EnvironmentName, Is.EqualTo(expected));
+        Assert.That(RunDefaults.Options(["--environment", "Production"], name => variables.GetValueOrDefault(name)).EnvironmentName, Is.Null);
+        Assert.That(RunDefaults.Options([], _ => null).EnvironmentName, Is.Null, "without dotnet run the framework's default (Production) applies");
+    }
+
     private Dictionary<string, string?> EmbeddedEnvironment() => new()
     {
         ["Database__Embedded__DataDirectory"] = _directory,

@@ -68,6 +68,41 @@ public sealed class HostProcess : IAsyncDisposable
         return new HostProcess(Process.Start(info)!, baseAddress);
     }
 
+    /// <summary>
+    /// The host as the README's run command starts it: `dotnet run --project src/Drechtsteden.Decisions.Web` (no build;
+    /// the launch profile applies), with ASPNETCORE_URLS set to a free port the way a user would set it.
+    /// </summary>
+    public static HostProcess StartThroughDotnetRun(IReadOnlyDictionary<string, string?> environment)
+    {
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var project = Path.Combine(Browser.BrowserApp.RepositoryRoot, "src", "Drechtsteden.Decisions.Web");
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = project,
+        };
+        foreach (var argument in new[] { "run", "--no-build", "-c", configuration, "--project", project })
+            info.ArgumentList.Add(argument);
+        info.Environment["ASPNETCORE_URLS"] = baseAddress.ToString();
+        info.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        info.Environment.Remove("DOTNET_ENVIRONMENT");
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment.Remove("ConnectionStrings__Decisions");
+        info.Environment.Remove("ConnectionStrings__DecisionsOwner");
+        if (TestWitness.Url is not null)
+        {
+            foreach (var (key, value) in TestWitness.Settings)
+                info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        foreach (var (key, value) in environment)
+            info.Environment[key] = value;
+        return new HostProcess(Process.Start(info)!, baseAddress);
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

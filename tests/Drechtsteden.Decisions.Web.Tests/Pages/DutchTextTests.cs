@@ -27,6 +27,55 @@ public sealed partial class DutchTextTests
     }
 
     [Test]
+    public void Every_guard_command_and_timer_of_the_shipped_definitions_has_Dutch_words()
+    {
+        var folder = Path.Combine(Browser.BrowserApp.RepositoryRoot, "workflows");
+        var reader = new Drechtsteden.Decisions.Workflows.WorkflowDefinitionReader<Drechtsteden.Decisions.Processes.ProcessContext>(
+            File.ReadAllText(Path.Combine(folder, "workflow.schema.json")), Drechtsteden.Decisions.Processes.ProcessBlocks.Create());
+        foreach (var file in Directory.GetFiles(folder, "*.workflow.json"))
+        {
+            var definition = reader.Read(Path.GetFileName(file), File.ReadAllText(file));
+            foreach (var machine in new[] { definition.Process, definition.Item })
+            {
+                foreach (var guard in machine.Transitions.SelectMany(t => t.Guards).Append(definition.Completion.Rule))
+                    Assert.That(WorkflowText.KnownGuards, Does.Contain(guard), $"{file}: guard {guard} has no Dutch phrase");
+                foreach (var t in machine.Transitions.Where(t => !t.Automatic))
+                    Assert.That(WorkflowText.Step(definition, t), Does.Not.Contain(t.Trigger!).And.Not.StartWith("automatisch"), $"{file}: {t.Trigger} in Dutch");
+            }
+            foreach (var timer in definition.Timers)
+                Assert.That(WorkflowText.KnownTimers, Does.Contain(timer.Id), $"{file}: timer {timer.Id} has no Dutch name");
+            var diagram = WorkflowText.Mermaid(definition, Drechtsteden.Decisions.Workflows.MachineKind.Process, [definition.Process.InitialState]);
+            Assert.That(diagram, Does.Contain($"state \"{definition.Process.States[0].DisplayName ?? definition.Process.States[0].Name}\" as {definition.Process.States[0].Name}"));
+        }
+    }
+
+    [Test]
+    public void Escalations_always_go_out_by_mail_whatever_the_preference()
+    {
+        var user = new Drechtsteden.Decisions.Users.UserAccount("coordinator", "Coördinator", "c@example.org", Role.Coordinator);
+        user.SetMailOptOut(["escalation", "reminder", "signal"]);
+        Assert.That(Drechtsteden.Decisions.Web.Notifications.NotificationComposer.ByMail("escalation", user), Is.True);
+        Assert.That(Drechtsteden.Decisions.Web.Notifications.NotificationComposer.ByMail("alert", user), Is.True);
+        Assert.That(Drechtsteden.Decisions.Web.Notifications.NotificationComposer.ByMail("reminder", user), Is.False);
+        Assert.That(Drechtsteden.Decisions.Web.Notifications.NotificationComposer.ByMail("risk", user), Is.True, "not opted out");
+    }
+
+    [Test]
+    public void A_state_change_in_the_trail_reads_in_Dutch()
+    {
+        var folder = Path.Combine(Browser.BrowserApp.RepositoryRoot, "workflows");
+        var reader = new Drechtsteden.Decisions.Workflows.WorkflowDefinitionReader<Drechtsteden.Decisions.Processes.ProcessContext>(
+            File.ReadAllText(Path.Combine(folder, "workflow.schema.json")), Drechtsteden.Decisions.Processes.ProcessBlocks.Create());
+        var definition = reader.Read("synchronized-college-decision.workflow.json", File.ReadAllText(Path.Combine(folder, "synchronized-college-decision.workflow.json")));
+        Assert.That(WorkflowText.StateChange(definition, Drechtsteden.Decisions.Workflows.MachineKind.Process, "Running", "Diverged", "(automatic 10)"),
+            Is.EqualTo("Loopt → Afwijkend (automatisch)"));
+        Assert.That(WorkflowText.StateChange(definition, Drechtsteden.Decisions.Workflows.MachineKind.Process, "Running", "Synchronized", "(completion)"),
+            Is.EqualTo("Loopt → Gelijkluidend besloten (automatisch, als alle colleges gelijkluidend besloten)"));
+        Assert.That(WorkflowText.StateChange(definition, Drechtsteden.Decisions.Workflows.MachineKind.Item, "Decided", "Unscheduled", "(automatic 5)"),
+            Is.EqualTo("Besloten → Te agenderen (automatisch)"));
+    }
+
+    [Test]
     public void A_code_without_a_Dutch_text_falls_back_to_the_sentence_not_to_nothing()
     {
         Assert.That(UiText.Error(DomainException.Invalid("meeting-in-past", "x")), Does.StartWith("Die vergadering"));

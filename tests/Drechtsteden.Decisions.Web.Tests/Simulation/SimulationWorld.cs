@@ -463,10 +463,12 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
         {
             foreach (var reader in new[] { Secretary(code), College(code) })
             {
-                var view = queries.View(actual, 0, reader, [], Now);
+                var view = queries.View(actual, 0, reader, new Dictionary<string, IReadOnlyList<DateTimeOffset>>(), Now);
+                if (view.Status?.Light is not null || view.Status?.Next is not null)
+                    Fail($"Embargo broken: {reader.UserId} reads the process's light or the coordinator's next step before publication ({expected.State}).");
                 foreach (var other in view.Items.Where(i => i.Municipality != code))
                 {
-                    if (!other.Embargoed || other.Decision is not null || other.Identical is not null || other.Diff is not null || other.DecisionCount != 0)
+                    if (!other.Embargoed || other.Decision is not null || other.Identical is not null || other.Diff is not null || other.DecisionCount != 0 || other.Status is not null)
                         Fail($"Embargo broken: {reader.UserId} reads {other.Municipality}'s decision before publication ({expected.State}).");
                 }
             }

@@ -464,6 +464,13 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasColumnType("character varying(320)")
                         .HasColumnName("email");
 
+                    b.PrimitiveCollection<string[]>("MailOptOut")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("mail_opt_out")
+                        .HasDefaultValueSql("'{}'::text[]");
+
                     b.Property<string>("MunicipalityCode")
                         .HasMaxLength(6)
                         .HasColumnType("character varying(6)")
@@ -961,6 +968,10 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("process_id");
 
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
                     b.Property<string>("RecipientEmail")
                         .IsRequired()
                         .HasMaxLength(320)
@@ -1008,6 +1019,10 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
 
                     b.HasIndex("ProcessId")
                         .HasDatabaseName("ix_outbox_messages_process_id");
+
+                    b.HasIndex("RecipientUserId")
+                        .HasDatabaseName("ix_outbox_messages_unread")
+                        .HasFilter("read_at IS NULL");
 
                     b.HasIndex("RecipientUserId", "CreatedAt")
                         .HasDatabaseName("ix_outbox_messages_recipient_user_id_created_at");

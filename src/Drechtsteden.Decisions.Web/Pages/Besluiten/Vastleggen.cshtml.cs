@@ -1,6 +1,7 @@
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Workflows;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Drechtsteden.Decisions.Web.Pages.Besluiten;
@@ -9,8 +10,13 @@ namespace Drechtsteden.Decisions.Web.Pages.Besluiten;
 /// The college records its decision: outcome, date, the adopted text (prefilled with the concept) with a live word
 /// diff against the concept while it is edited, and a reason when it defers.
 /// </summary>
-public sealed class VastleggenModel(ProcessQueries processes, CommandPipeline pipeline) : AppPageModel
+public sealed class VastleggenModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow) : AppPageModel
 {
+    /// <summary>Whether the item awaits this college's decision now (the engine's permitted commands); the form is shown only then.</summary>
+    public bool AwaitsDecision { get; private set; }
+
+    public DateTimeOffset Now => processes.Now;
+
     public DecisionProcess Process { get; private set; } = null!;
     public AgendaItem Item { get; private set; } = null!;
     public ConceptVersion Concept => Process.CurrentConcept;
@@ -70,6 +76,7 @@ public sealed class VastleggenModel(ProcessQueries processes, CommandPipeline pi
             return false;
         Process = process;
         Item = process.Item(code);
+        AwaitsDecision = workflow.PermittedCommands(process, code, Actor, processes.Now).Contains(WorkflowCommands.Decide);
         return true;
     }
 }

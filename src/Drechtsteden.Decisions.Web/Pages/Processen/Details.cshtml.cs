@@ -20,7 +20,7 @@ namespace Drechtsteden.Decisions.Web.Pages.Processen;
 /// region that the browser polls (htmx, every 2 s; unchanged → 204, nothing swapped) — and the coordinator's
 /// commands (revise the concept, extend the deadline, release for publication, cancel).
 /// </summary>
-public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow, DecisionsDbContext db, AuditVerifier verifier) : AppPageModel
+public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow, DecisionsDbContext db, AuditVerifier verifier) : AppPageModel
 {
     public ProcessDto Process { get; private set; } = null!;
     public WorkflowDefinition Definition { get; private set; } = null!;
@@ -38,7 +38,7 @@ public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipel
 
     protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
     {
-        ["text"] = nameof(ConceptTekst), ["note"] = nameof(ConceptToelichting), ["date"] = nameof(NieuweTermijn), ["reason"] = nameof(Reden),
+        ["text"] = nameof(ConceptTekst), ["note"] = nameof(ConceptToelichting), ["date"] = nameof(NieuweTermijn), ["reason"] = nameof(Reden), ["week"] = nameof(Week),
     };
 
     // The coordinator's forms (kept when a command is refused).
@@ -48,6 +48,7 @@ public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipel
     [BindProperty] public string? Reden { get; set; }
     [BindProperty] public DateTime? PublicerenOp { get; set; }
     [BindProperty] public uint? Versie { get; set; }
+    [BindProperty] public DateOnly? Week { get; set; }
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) ? Page() : NotFound();
@@ -59,7 +60,22 @@ public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipel
             return NotFound();
         if (stamp == Stamp)
             return new NoContentResult();
-        return Partial("_ProcessLive", this);
+        return Partial("_ProcessLiveUpdate", this);
+    }
+
+    /// <summary>The synchronization matrix as a file for Dutch Excel: CSV (semicolon, BOM) or .xlsx; the embargo applies as on the page.</summary>
+    public async Task<IActionResult> OnGetMatrixAsync(Guid id, string? format, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken))
+            return NotFound();
+        var rows = MatrixExport.Rows(Process, Definition, Names).ToList();
+        var name = $"synchronisatie-{new string(Process.Reference.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_').ToArray())}";
+        return format switch
+        {
+            "xlsx" => File(MatrixExport.Xlsx($"{Process.Title} ({Process.Reference}), stand {UiText.DateTime(Now)}", rows, MatrixExport.Columns),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx"),
+            _ => File(MatrixExport.Csv(rows, MatrixExport.Columns), "text/csv; charset=utf-8", name + ".csv"),
+        };
     }
 
     public Task<IActionResult> OnPostReviseAsync(Guid id, CancellationToken cancellationToken) =>
@@ -75,12 +91,21 @@ public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipel
         return RunAsync(id, request, request.At is null ? "Het besluit is vrijgegeven voor publicatie." : "De publicatie is gepland.", cancellationToken);
     }
 
+    public Task<IActionResult> OnPostTargetWeekAsync(Guid id, CancellationToken cancellationToken) =>
+        RunAsync(id, new PlanTargetWeek(Week), Week is { } day ? $"De synchrone week is vastgesteld: {UiText.Week(TargetWeek.Containing(day))}." : "", cancellationToken);
+
     public Task<IActionResult> OnPostCancelAsync(Guid id, CancellationToken cancellationToken) =>
         RunAsync(id, new CancelProcess(Reden), "Het proces is geannuleerd.", cancellationToken);
 
-    private Task<IActionResult> RunAsync(Guid id, ProcessCommand command, string notice, CancellationToken cancellationToken) =>
-        CommandAsync(() => pipeline.RunAsync(id, command, Actor, Key(command.Command, new { id, command = (object)command }), Versie, cancellationToken),
+    /// <summary>The action whose form is shown open: the one just refused, so its error and input are in view.</summary>
+    public string? OpenAction { get; private set; }
+
+    private Task<IActionResult> RunAsync(Guid id, ProcessCommand command, string notice, CancellationToken cancellationToken)
+    {
+        OpenAction = command.Command;
+        return CommandAsync(() => pipeline.RunAsync(id, command, Actor, Key(command.Command, new { id, command = (object)command }), Versie, cancellationToken),
             notice, () => Redirect($"/processen/{id}"), async () => await LoadAsync(id, cancellationToken) ? Page() : NotFound());
+    }
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -127,13 +152,19 @@ public sealed class DetailsModel(ProcessQueries processes, CommandPipeline pipel
 
     public string NameOf(string code) => Names.GetValueOrDefault(code, code);
 
-    /// <summary>The Mermaid source of a machine with its current state(s) marked.</summary>
-    public string Diagram(MachineKind kind, IEnumerable<string> current)
+    /// <summary>
+    /// The trail's explanation in Dutch: a state change the engine wrote as "Running → Diverged ((automatic 10))" reads
+    /// as "Loopt → Afwijkend (automatisch)"; what a person wrote (a reason) stays as written.
+    /// </summary>
+    public string? TrailText(AuditEntry entry)
     {
-        var text = new StringBuilder(WorkflowDiagram.Mermaid(Definition, kind).TrimEnd());
-        text.Append("\n    classDef current fill:#fde68a,stroke:#7a4a00,stroke-width:3px,color:#1a1a1a");
-        foreach (var state in current.Distinct(StringComparer.Ordinal))
-            text.Append("\n    class ").Append(state).Append(" current");
-        return text.Append('\n').ToString();
+        if (entry.Action is not ("item.state-changed" or "process.state-changed") || entry.Reason is null
+            || StateChangePattern().Match(entry.Reason) is not { Success: true } m)
+            return entry.Reason;
+        var kind = entry.Action.StartsWith("item", StringComparison.Ordinal) ? MachineKind.Item : MachineKind.Process;
+        return WorkflowText.StateChange(Definition, kind, m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\S+) → (\S+) \((.*)\)$")]
+    private static partial System.Text.RegularExpressions.Regex StateChangePattern();
 }

@@ -1,0 +1,182 @@
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Tests.Support;
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Workflows;
+
+namespace Drechtsteden.Decisions.Tests.Processes;
+
+/// <summary>The status lights, the coordinator's next step, the proposed target week and the coordinator's signals (issue 18).</summary>
+public sealed class ProcessStatusTests
+{
+    private const string Dordrecht = "GM0505";
+    private const string Papendrecht = "GM0590";
+    private static readonly DateOnly Sept3 = new(2024, 9, 3);
+
+    private Scenario _s = null!;
+
+    [SetUp]
+    public void NewScenario() => _s = new Scenario();
+
+    private WorkflowDefinition Definition(DecisionProcess p) => _s.Workflow.DefinitionOf(p);
+
+    /// <summary>Every college meets weekly on Tuesday 10:00 from now until the deadline, unless told otherwise.</summary>
+    private Dictionary<string, IReadOnlyList<DateTimeOffset>> Weekly(DecisionProcess p, params string[] without)
+    {
+        var meetings = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
+        foreach (var code in p.Items.Select(i => i.MunicipalityCode).Except(without))
+        {
+            var list = new List<DateTimeOffset>();
+            for (var d = new DateOnly(2024, 8, 6); d <= new DateOnly(2024, 9, 10); d = d.AddDays(7))
+                list.Add(Amsterdam.At(d, new TimeOnly(10, 0)));
+            meetings[code] = list.Where(m => m > _s.Now).ToList();
+        }
+        return meetings;
+    }
+
+    private ProcessStatus Status(DecisionProcess p, Dictionary<string, IReadOnlyList<DateTimeOffset>>? meetings = null) =>
+        ProcessStatusRules.Of(Definition(p), p, meetings ?? Weekly(p), _s.Now);
+
+    [Test]
+    public void A_new_process_is_on_track_and_asks_the_coordinator_for_a_target_week()
+    {
+        var p = _s.Start();
+        var status = Status(p);
+        Assert.That(status.Light, Is.EqualTo(StatusLight.OnTrack));
+        Assert.That(status.Colleges.Select(c => c.Reason), Is.All.EqualTo(ProcessStatusRules.ToSchedule));
+        Assert.That(status.Next!.Text, Is.EqualTo("synchrone week vaststellen"));
+        Assert.That(status.Next.Command, Is.EqualTo(WorkflowCommands.PlanTargetWeek));
+    }
+
+    [Test]
+    public void A_college_without_a_meeting_before_the_deadline_is_late_and_the_next_step_is_to_extend()
+    {
+        var p = _s.Start();
+        var status = Status(p, Weekly(p, without: Papendrecht));
+        Assert.That(status.Of(Papendrecht).Light, Is.EqualTo(StatusLight.Late));
+        Assert.That(status.Of(Papendrecht).Reason.Text, Is.EqualTo("geen vergadering meer vóór de termijn"));
+        Assert.That(status.Light, Is.EqualTo(StatusLight.Late));
+        Assert.That(status.Next!.Command, Is.EqualTo(WorkflowCommands.ExtendDeadline));
+    }
+
+    [Test]
+    public void A_college_that_meets_after_the_synchronous_week_is_at_risk()
+    {
+        var p = _s.Start(window: new DateOnly(2024, 8, 26));
+        _s.ScheduleOn(p, Dordrecht, Sept3);
+        var status = Status(p);
+        Assert.That(status.Of(Dordrecht).Light, Is.EqualTo(StatusLight.AtRisk));
+        Assert.That(status.Of(Dordrecht).Reason.Text, Is.EqualTo("vergadert na de synchrone week"));
+        Assert.That(status.Next!.Code, Is.EqualTo("outside-target-week"));
+    }
+
+    [Test]
+    public void A_decision_not_recorded_two_working_days_after_the_meeting_is_late()
+    {
+        var p = _s.Start();
+        _s.ScheduleOn(p, Dordrecht, new DateOnly(2024, 8, 30)); // a Friday
+        _s.AdvanceTo(Amsterdam.At(new DateOnly(2024, 9, 3), new TimeOnly(23, 0))); // Tuesday evening: Monday and Tuesday were the two working days
+        Assert.That(Status(p).Of(Dordrecht).Light, Is.EqualTo(StatusLight.OnTrack), "until the end of the second working day");
+        Assert.That(Status(p).Of(Dordrecht).Reason, Is.EqualTo(ProcessStatusRules.AwaitingRecord));
+        _s.AdvanceTo(Amsterdam.At(new DateOnly(2024, 9, 4), new TimeOnly(0, 1)));
+        Assert.That(Status(p).Of(Dordrecht).Light, Is.EqualTo(StatusLight.Late));
+        Assert.That(Status(p).Of(Dordrecht).Reason.Text, Is.EqualTo("besluit niet vastgelegd twee werkdagen na de vergadering"));
+    }
+
+    [Test]
+    public void A_divergent_decision_is_at_risk_and_the_next_step_is_to_revise_or_discuss()
+    {
+        var p = _s.Start();
+        _s.ScheduleOn(p, Dordrecht, Sept3);
+        _s.AdvanceTo(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
+        _s.Decide(p, Dordrecht, DecisionOutcome.AdoptedWithAmendments, text: "Een andere tekst.");
+        var status = Status(p);
+        Assert.That(status.Of(Dordrecht).Light, Is.EqualTo(StatusLight.AtRisk));
+        Assert.That(status.Of(Dordrecht).Reason.Text, Is.EqualTo("afwijkend besluit"));
+        Assert.That(status.Next!.Text, Is.EqualTo("concept herzien of afwijking bespreken"));
+    }
+
+    [Test]
+    public void When_every_college_decided_identically_the_next_step_is_to_release_the_publication()
+    {
+        var p = _s.Start();
+        _s.AllAdopt(p);
+        var status = Status(p, []);
+        Assert.That(status.Colleges.Select(c => c.Light), Is.All.EqualTo(StatusLight.OnTrack));
+        Assert.That(status.Next!.Text, Is.EqualTo("publicatie vrijgeven"));
+        Assert.That(status.SpreadDays, Is.Zero);
+    }
+
+    [Test]
+    public void After_the_deadline_an_open_process_is_late()
+    {
+        var p = _s.Start();
+        _s.AdvanceTo(Amsterdam.At(new DateOnly(2024, 9, 11), new TimeOnly(9, 0)));
+        var status = Status(p, []);
+        Assert.That(status.Light, Is.EqualTo(StatusLight.Late));
+        Assert.That(status.Of(Dordrecht).Reason.Text, Is.EqualTo("termijn verstreken zonder besluit"));
+    }
+
+    [Test]
+    public void The_spread_is_the_days_between_the_first_and_the_last_planned_meeting()
+    {
+        var p = _s.Start();
+        _s.ScheduleOn(p, Dordrecht, new DateOnly(2024, 8, 27));
+        _s.ScheduleOn(p, Papendrecht, Sept3);
+        Assert.That(Status(p).SpreadDays, Is.EqualTo(7));
+    }
+
+    [Test]
+    public void The_proposed_target_week_is_the_earliest_in_which_every_college_meets_outside_recess_and_holidays()
+    {
+        var colleges = new[] { Dordrecht, Papendrecht };
+        var now = Amsterdam.At(new DateOnly(2024, 7, 1), new TimeOnly(8, 0));
+        var deadline = Amsterdam.StartOfDay(new DateOnly(2024, 12, 31));
+        (string, DateTimeOffset) At(string code, int year, int month, int day) => (code, Amsterdam.At(new DateOnly(year, month, day), new TimeOnly(10, 0)));
+        var meetings = new[]
+        {
+            At(Dordrecht, 2024, 7, 2), At(Papendrecht, 2024, 7, 9),                 // different weeks
+            At(Dordrecht, 2024, 7, 23), At(Papendrecht, 2024, 7, 24),               // week 30: summer recess
+            At(Dordrecht, 2024, 12, 24), At(Papendrecht, 2024, 12, 25),             // Christmas Day is a public holiday
+            At(Dordrecht, 2024, 9, 10), At(Papendrecht, 2024, 9, 12),               // week 37: the first that counts
+            At(Dordrecht, 2024, 9, 17), At(Papendrecht, 2024, 9, 17),
+        };
+        var week = ProcessStatusRules.ProposeTargetWeek(colleges, meetings, now, deadline);
+        Assert.That(week, Is.EqualTo(new TargetWeek(new DateOnly(2024, 9, 9))));
+        Assert.That(ProcessStatusRules.ProposeTargetWeek(colleges, meetings.Take(6), now, deadline), Is.Null, "no week in which both meet");
+        Assert.That(ProcessStatusRules.ProposeTargetWeek(colleges, meetings, now, Amsterdam.StartOfDay(new DateOnly(2024, 9, 13))), Is.EqualTo(new TargetWeek(new DateOnly(2024, 9, 9))),
+            "both meetings of week 37 lie before a deadline of 13 September 00:00");
+        Assert.That(ProcessStatusRules.ProposeTargetWeek(colleges, meetings, now, Amsterdam.StartOfDay(new DateOnly(2024, 9, 12))), Is.Null,
+            "Papendrecht's meeting of 12 September starts after a deadline of 12 September 00:00, and no earlier week has both");
+        Assert.That(ProcessStatusRules.ProposeTargetWeek(colleges, meetings, Amsterdam.At(new DateOnly(2024, 9, 11), new TimeOnly(8, 0)), deadline), Is.EqualTo(new TargetWeek(new DateOnly(2024, 9, 16))),
+            "a meeting that has started no longer counts");
+    }
+
+    [Test]
+    public void The_coordinator_sets_the_target_week_as_its_Monday_only_before_the_deadline()
+    {
+        var p = _s.Start();
+        var outcome = _s.Workflow.Execute(p, new PlanTargetWeek(new DateOnly(2024, 9, 5)), Scenario.Coordinator, _s.Now);
+        Assert.That(p.SynchronizationWindowStart, Is.EqualTo(new DateOnly(2024, 9, 2)));
+        Assert.That(outcome.Changes.Single().Audit, Is.EqualTo("target-week.planned"));
+        Assert.That(Assert.Throws<DomainException>(() => _s.Workflow.Execute(p, new PlanTargetWeek(new DateOnly(2024, 9, 16)), Scenario.Coordinator, _s.Now))!.Code,
+            Is.EqualTo("target-week-after-deadline"));
+        Assert.That(Assert.Throws<DomainException>(() => _s.Workflow.Execute(p, new PlanTargetWeek(new DateOnly(2024, 9, 5)), Scenario.Secretary(Dordrecht), _s.Now))!.Kind,
+            Is.EqualTo(DomainErrorKind.Forbidden));
+    }
+
+    [Test]
+    public void The_coordinator_hears_of_an_amendment_a_rejection_a_deferral_and_a_meeting_outside_the_target_week()
+    {
+        var p = _s.Start(window: new DateOnly(2024, 9, 2));
+        var outside = _s.Workflow.Schedule(p, Dordrecht, Scenario.MeetingOn(Dordrecht, new DateOnly(2024, 8, 27)), Scenario.Secretary(Dordrecht), _s.Now);
+        Assert.That(outside.Notices.Select(n => (n.Notification, n.Recipient)), Does.Contain((ProcessStatusRules.OutsideTargetWeek, Role.Coordinator)));
+        var inside = _s.Workflow.Schedule(p, Papendrecht, Scenario.MeetingOn(Papendrecht, Sept3), Scenario.Secretary(Papendrecht), _s.Now);
+        Assert.That(inside.Notices, Is.Empty);
+        _s.Workflow.Schedule(p, "GM0482", Scenario.MeetingOn("GM0482", Sept3), Scenario.Secretary("GM0482"), _s.Now);
+
+        _s.AdvanceTo(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
+        Assert.That(_s.Decide(p, Papendrecht, DecisionOutcome.Rejected).Notices.Select(n => n.Notification), Does.Contain(ProcessStatusRules.CollegeDiverged));
+        Assert.That(_s.Decide(p, Dordrecht, DecisionOutcome.Deferred, reason: "Meer tijd nodig").Notices.Select(n => n.Notification), Does.Contain(ProcessStatusRules.CollegeDeferred));
+        Assert.That(_s.Decide(p, "GM0482", DecisionOutcome.Adopted).Notices.Where(n => n.Recipient == Role.Coordinator), Is.Empty, "an identical adoption is no news");
+    }
+}
