@@ -30,6 +30,7 @@ public sealed partial class ContractTests
         ["POST /api/processes/{id}/concepts"] = ([Role.Coordinator], false),
         ["POST /api/processes/{id}/deadline"] = ([Role.Coordinator], false),
         ["POST /api/processes/{id}/publish"] = ([Role.Coordinator], false),
+        ["POST /api/processes/{id}/target-week"] = ([Role.Coordinator], false),
         ["POST /api/processes/{id}/cancel"] = ([Role.Coordinator], false),
         ["POST /api/processes/{id}/items/{code}/schedule"] = ([Role.Secretary], true),
         ["POST /api/processes/{id}/items/{code}/decision"] = ([Role.College], true),

@@ -119,4 +119,51 @@ public sealed class EmbargoTests
         using var audit = await client.GetAsync(new Uri($"/api/processes/{_process}/audit?format=csv", UriKind.Relative));
         Assert.That(audit.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the audit export is for coordinators, auditors and administrators");
     }
+
+    [Test]
+    public async Task The_matrix_files_for_Excel_keep_the_embargo_and_speak_Dutch()
+    {
+        using var secretary = As(Alblasserdam);
+        var csv = await secretary.GetByteArrayAsync(new Uri($"/processen/{_process}?handler=Matrix&format=csv", UriKind.Relative));
+        NothingDecidedElsewhere(System.Text.Encoding.UTF8.GetString(csv), "matrix CSV");
+        var xlsx = await secretary.GetByteArrayAsync(new Uri($"/processen/{_process}?handler=Matrix&format=xlsx", UriKind.Relative));
+        NothingDecidedElsewhere(string.Join("\n", SheetRows(xlsx).SelectMany(r => r)), "matrix xlsx");
+
+        using var coordinator = As("coordinator;Coordinator");
+        using var response = await coordinator.GetAsync(new Uri($"/processen/{_process}?handler=Matrix&format=csv", UriKind.Relative));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "UTF-8 with a BOM, so Excel reads the accents");
+        var lines = System.Text.Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Is.EqualTo("Gemeente;Agendapunt;Vergadering;Besluit;Conceptversie;Besluitdatum;Gelijkluidend;Status;Toelichting;Reden"));
+        Assert.That(lines, Has.Some.StartsWith("Dordrecht;Besloten;03-09-2024 10:00;Vastgesteld met wijzigingen;1;03-09-2024;nee;Risico;afwijkend besluit;"));
+        Assert.That(lines, Has.Some.Contains(";Aangehouden;1;03-09-2024;;").And.Some.Contains(Reason));
+
+        var sheet = SheetRows(await coordinator.GetByteArrayAsync(new Uri($"/processen/{_process}?handler=Matrix&format=xlsx", UriKind.Relative)));
+        Assert.That(sheet[1], Is.EqualTo(new[] { "Gemeente", "Agendapunt", "Vergadering", "Besluit", "Conceptversie", "Besluitdatum", "Gelijkluidend", "Status", "Toelichting", "Reden" }));
+        Assert.That(sheet.Skip(2).Select(r => r[0]), Is.EquivalentTo(new[] { "Alblasserdam", "Dordrecht", "Hardinxveld-Giessendam", "Hendrik-Ido-Ambacht", "Papendrecht", "Sliedrecht", "Zwijndrecht" }));
+        Assert.That(sheet.Single(r => r[0] == "Dordrecht")[3], Is.EqualTo("Vastgesteld met wijzigingen"));
+    }
+
+    [Test]
+    public async Task The_audit_trail_for_Excel_is_semicolon_separated_with_a_BOM_Amsterdam_times_and_Dutch_words()
+    {
+        using var coordinator = As("coordinator;Coordinator");
+        var bytes = await coordinator.GetByteArrayAsync(new Uri($"/api/processes/{_process}/audit?format=csv-excel", UriKind.Relative));
+        Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
+        var lines = System.Text.Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Is.EqualTo("Nr.;Tijdstip;Door;Rol;Handeling;Gemeente;Toelichting;Resultaat;Hash"));
+        Assert.That(lines, Has.Some.Matches(@"^\d+;03-09-2024 12:00:00;[^;]*;College \(bestuurssecretaris\);Besluit vastgelegd;GM0505;"), "12:00 in Amsterdam, Dutch role and action");
+        Assert.That(lines, Has.Some.Contains(";Gemeentesecretaris;Geagendeerd;"));
+    }
+
+    /// <summary>The text of every row of the first worksheet.</summary>
+    private static List<string[]> SheetRows(byte[] xlsx)
+    {
+        using var stream = new MemoryStream(xlsx);
+        using var document = DocumentFormat.OpenXml.Packaging.SpreadsheetDocument.Open(stream, false);
+        var sheet = document.WorkbookPart!.WorksheetParts.First().Worksheet;
+        return sheet.Descendants<DocumentFormat.OpenXml.Spreadsheet.Row>()
+            .Select(r => r.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().Select(c => c.InnerText).ToArray()).ToList();
+    }
 }

@@ -39,8 +39,9 @@ public sealed class AuditTrailTests
 
         var chain = await ChainAsync(started.ProcessId);
 
-        Assert.That(chain.Select(e => e.Action), Is.EqualTo(new[] { "process.started", "item.scheduled", "decision.recorded", "process.state-changed" }));
-        Assert.That(chain.Select(e => e.ChainSequence), Is.EqualTo(new long[] { 1, 2, 3, 4 }));
+        // The rejection diverges: the coordinator is told (signal.sent), in the same transaction.
+        Assert.That(chain.Select(e => e.Action), Is.EqualTo(new[] { "process.started", "item.scheduled", "decision.recorded", "process.state-changed", "signal.sent" }));
+        Assert.That(chain.Select(e => e.ChainSequence), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
         var decision = chain[2];
         Assert.That(decision.ActorId, Is.EqualTo("college-GM0505"));
         Assert.That(decision.ActorRole, Is.EqualTo("College"));

@@ -45,7 +45,7 @@ public sealed class ExportTests
     {
         var export = await ExportJsonAsync();
 
-        Assert.That(export, Has.Count.EqualTo(4));
+        Assert.That(export, Has.Count.EqualTo(5), "started, scheduled, decided, diverged, and the coordinator's signal");
         foreach (var entry in export.Select(e => e!.AsObject()))
         {
             foreach (var field in Required)
@@ -137,8 +137,8 @@ public sealed class ExportTests
         Assert.That(csv, Does.StartWith("\uFEFF"), "a BOM, so that a spreadsheet reads UTF-8");
         var lines = csv.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines[0], Does.StartWith("volgnummer,aanmaakdatum,actie,actieWeergave,gebruikersId"));
-        Assert.That(lines, Has.Length.EqualTo(1 + 5), "header, four commands and the first export");
-        Assert.That(lines[5], Does.Contain("audit.exported").And.Contain("auditor"));
+        Assert.That(lines, Has.Length.EqualTo(1 + 6), "header, the five entries of the history (the divergence's signal to the coordinator included) and the first export");
+        Assert.That(lines[6], Does.Contain("audit.exported").And.Contain("auditor"));
         Assert.That(lines[3], Does.StartWith("3,").And.Contain("decision.recorded").And.Contain("met één wijziging"));
         await _db.AnchorAsync();
         var verification = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyAsync());
@@ -158,7 +158,7 @@ public sealed class ExportTests
         {
             var withKeys = ExportVerifier.Verify(export, logKey, TestWitness.Key);
             Assert.That(withKeys.ExitCode, Is.Zero, $"{format}: {withKeys.Summary}");
-            Assert.That(withKeys.Summary, Does.StartWith($"Export geldig en verankerd: {(format == "json" ? 4 : 5)} regels").And.Contain("getuige witness-tests").And.Not.Contain("Let op"));
+            Assert.That(withKeys.Summary, Does.StartWith($"Export geldig en verankerd: {(format == "json" ? 5 : 6)} regels").And.Contain("getuige witness-tests").And.Not.Contain("Let op"));
             var keysInside = ExportVerifier.Verify(export, null, null);
             Assert.That(keysInside.ExitCode, Is.Zero, keysInside.Summary);
             Assert.That(keysInside.Summary, Does.Contain("de sleutels kwamen (deels) uit de export zelf"));
@@ -205,7 +205,7 @@ public sealed class ExportTests
             await using var verb = HostProcess.Start(new Dictionary<string, string?> { ["ConnectionStrings__Decisions"] = "Host=nowhere.invalid" },
                 "verify-export", file, "--log-key", TestWitness.LogKey.Verifier.VerifierKey, "--witness-key", TestWitness.Key);
             Assert.That(await verb.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, verb.StandardOutput + verb.StandardError);
-            Assert.That(verb.StandardOutput, Does.Contain("Export geldig en verankerd: 4 regels"));
+            Assert.That(verb.StandardOutput, Does.Contain("Export geldig en verankerd: 5 regels"));
         }
         finally
         {
