@@ -43,9 +43,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender se
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = clock.GetUtcNow();
-            var message = await db.Outbox
+            // The SQL orders and limits; EF is handed the one row (a LINQ First here would warn that nothing orders it).
+            var message = (await db.Outbox
                 .FromSql($"SELECT * FROM outbox_messages WHERE status = 'Pending' AND next_attempt_at <= {now} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
-                .FirstOrDefaultAsync(cancellationToken);
+                .ToListAsync(cancellationToken)).SingleOrDefault();
             if (message is null)
                 return (false, false);
             claimed = message.Id;
