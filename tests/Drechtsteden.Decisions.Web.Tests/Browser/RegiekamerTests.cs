@@ -273,6 +273,18 @@ public sealed class RegiekamerTests
     }
 
     [Test]
+    public async Task The_decision_form_is_offered_only_for_an_item_that_awaits_a_decision()
+    {
+        // Hardinxveld-Giessendam adopted on 5 March: nothing awaits its college, so no form (saving it would fail).
+        var decided = await _app.AsAsync("college-GM0523", $"/besluiten/{_process}");
+        await Expect(decided.Locator("#geen-besluit-nodig")).ToContainTextAsync("Uw college legde al een besluit vast: Vastgesteld");
+        await Expect(decided.Locator("form#besluit")).ToHaveCountAsync(0);
+        // Hendrik-Ido-Ambacht met on 5 March and has not recorded yet: the form.
+        var awaiting = await _app.AsAsync("college-GM0531", $"/besluiten/{_process}");
+        await Expect(awaiting.Locator("form#besluit")).ToBeVisibleAsync();
+    }
+
+    [Test]
     public async Task Messages_are_read_or_unread_and_come_by_mail_as_the_user_chose()
     {
         var page = await _app.AsAsync("coordinator", "/berichten");
