@@ -95,4 +95,61 @@ internal static class Baselines
             return true;
         });
     }
+
+    /// <summary>
+    /// B3: the least a command needs for our data model — the state change, its two audit entries (each chained to the
+    /// one before it, the chain head found by the database) and the timer changes (cancel the item's reminder, book the
+    /// next one) — sent as one round trip (an <see cref="NpgsqlBatch"/>; BEGIN travels with it) and a commit: two round
+    /// trips in all, synchronous commit on. Runs on B2's tables (call B2 first).
+    /// </summary>
+    public static async Task<LatencyStats> CommandBatchAsync(NpgsqlDataSource data, TimeSpan duration)
+    {
+        const string schema = """
+            CREATE TABLE IF NOT EXISTS bench_timer (id bigserial PRIMARY KEY, item_id uuid NOT NULL, kind text NOT NULL, due_at timestamptz NOT NULL, status text NOT NULL);
+            CREATE INDEX IF NOT EXISTS bench_timer_item ON bench_timer (item_id) WHERE status = 'Scheduled';
+            TRUNCATE bench_timer;
+            """;
+        await using (var create = data.CreateCommand(schema))
+            await create.ExecuteNonQueryAsync();
+        var items = new List<(Guid Item, Guid Process)>();
+        await using (var read = data.CreateCommand("SELECT id, process_id FROM bench_item"))
+        await using (var reader = await read.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                items.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        Guid meeting;
+        await using (var read = data.CreateCommand("SELECT id FROM bench_meeting LIMIT 1"))
+            meeting = (Guid)(await read.ExecuteScalarAsync())!;
+
+        return await Measure.ClosedLoopAsync(Connections, duration, async _ =>
+        {
+            var (item, process) = items[Random.Shared.Next(items.Count)];
+            await using var connection = await data.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            NpgsqlBatchCommand Command(string sql, params object[] values)
+            {
+                var command = new NpgsqlBatchCommand(sql);
+                foreach (var value in values)
+                    command.Parameters.Add(new NpgsqlParameter { Value = value });
+                batch.BatchCommands.Add(command);
+                return command;
+            }
+            // The row lock and the state change in one statement; the chain's order is kept by the lock on the process row.
+            Command("SELECT 1 FROM bench_process WHERE id = $1 FOR UPDATE", process);
+            Command("UPDATE bench_item SET state = 'Scheduled', meeting_id = $1, meeting_starts_at = now() WHERE id = $2", meeting, item);
+            foreach (var action in new[] { "item.scheduled", "item.state-changed" })
+            {
+                Command("""
+                    INSERT INTO bench_audit (chain_id, seq, hash, payload)
+                    SELECT $1, coalesce(head.seq, 0) + 1, md5(coalesce(head.hash, '') || $2), jsonb_build_object('action', $2::text)
+                    FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT seq, hash FROM bench_audit WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1) head ON true
+                    """, process, action);
+            }
+            Command("UPDATE bench_timer SET status = 'Cancelled' WHERE item_id = $1 AND status = 'Scheduled'", item);
+            Command("INSERT INTO bench_timer (item_id, kind, due_at, status) VALUES ($1, 'decision-reminder', now() + interval '8 days', 'Scheduled')", item);
+            await batch.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+            return true;
+        });
+    }
 }

@@ -96,6 +96,37 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task Answers_are_compressed_and_versioned_files_are_cached_as_immutable()
+    {
+        using var client = As("coordinator;Coordinator");
+        foreach (var (encoding, path) in new[] { ("br", "/api/processes"), ("gzip", "/api/processes"), ("br", "/processen"), ("gzip", "/lib/nl-design-system.css") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.AcceptEncoding.ParseAdd(encoding);
+            using var response = await client.SendAsync(request);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+            Assert.That(response.Content.Headers.ContentEncoding, Is.EqualTo(new[] { encoding }), $"{path} with Accept-Encoding: {encoding}");
+        }
+        using (var page = await client.GetAsync(new Uri("/processen", UriKind.Relative)))
+        {
+            Assert.That(page.Headers.CacheControl?.NoCache, Is.True, "a page is per user and changes with every command");
+            Assert.That(page.Headers.CacheControl!.Private || page.Headers.CacheControl.NoStore, Is.True, "never kept by a shared cache (antiforgery makes a page with a form no-store)");
+            var html = await page.Content.ReadAsStringAsync();
+            var css = System.Text.RegularExpressions.Regex.Match(html, "/lib/nl-design-system.css\\?v=[^\"]+").Value;
+            Assert.That(css, Is.Not.Empty, "the stylesheet is addressed by its hash");
+            using var versioned = await client.GetAsync(new Uri(css, UriKind.Relative));
+            Assert.That(versioned.Headers.CacheControl?.ToString(), Is.EqualTo("public, max-age=31536000, immutable"));
+            var stylesheet = await versioned.Content.ReadAsStringAsync();
+            Assert.That(stylesheet, Does.Contain(".utrecht-table").And.Contain(".utrecht-button"), "the components the pages use");
+            Assert.That(stylesheet, Does.Not.Contain(".utrecht-accordion").And.Not.Contain(".utrecht-breadcrumb-nav").And.Not.Contain(".utrecht-calendar"),
+                "no component the pages do not use");
+            Assert.That(System.Text.RegularExpressions.Regex.IsMatch(html, "<script[^>]+mermaid"), Is.False, "mermaid is not loaded by the page, only named for when a diagram is opened");
+        }
+        using var unversioned = await client.GetAsync(new Uri("/css/site.css", UriKind.Relative));
+        Assert.That(unversioned.Headers.CacheControl?.NoCache, Is.True, "without a version in the address: revalidated");
+    }
+
+    [Test]
     public async Task Without_credentials_the_API_answers_401()
     {
         using var anonymous = _app.CreateClient();
