@@ -51,10 +51,12 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
             LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
             WHERE a.process_id = ANY({ids})
             """).ToListAsync(cancellationToken)).ToLookup(r => r.ProcessId);
-        // The colleges' planned meetings, for the status lights of the open processes on this page.
+        // The colleges' next planned meeting, for the status lights of the open processes on this page: the lights ask
+        // only whether a college still meets before the deadline or the target week's end, which its earliest coming
+        // meeting answers (one row per college, from the (municipality_code, starts_at) index).
         var open = rows.Where(p => !workflow.Definition(p.DefinitionId, p.DefinitionVersion).Process.IsFinal(p.State)).ToList();
         var planned = open.Count == 0 ? new Dictionary<string, IReadOnlyList<DateTimeOffset>>()
-            : await PlannedMeetingsAsync(open.SelectMany(p => latest[p.Id].Select(i => i.MunicipalityCode)).Distinct().ToList(), now, open.Max(p => p.DeadlineAt), cancellationToken);
+            : await NextMeetingsAsync(open.SelectMany(p => latest[p.Id].Select(i => i.MunicipalityCode)).Distinct().ToList(), now, cancellationToken);
         return rows.Select(p =>
         {
             var items = latest[p.Id].ToList();
@@ -135,6 +137,16 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     {
         var now = clock.GetUtcNow();
         return View(p, version, actor, await PlannedMeetingsAsync(p.Items.Select(i => i.MunicipalityCode).ToList(), now, p.DeadlineAt, cancellationToken), now);
+    }
+
+    /// <summary>Per college, the start of its earliest planned meeting after <paramref name="now"/> (enough for the status lights, <see cref="ProcessStatusRules.College"/>).</summary>
+    public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> NextMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var rows = await db.Meetings.AsNoTracking()
+            .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now)
+            .GroupBy(m => m.MunicipalityCode).Select(g => new { Code = g.Key, First = g.Min(m => m.StartsAt) })
+            .ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.Code, r => (IReadOnlyList<DateTimeOffset>)[r.First]);
     }
 
     /// <summary>Per college, the starts of its planned meetings after <paramref name="now"/> and before <paramref name="until"/>.</summary>

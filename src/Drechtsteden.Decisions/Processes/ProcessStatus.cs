@@ -126,7 +126,11 @@ public static class ProcessStatusRules
         return new ProcessStatus(light, colleges, Next(definition, process, colleges, target, now), target, spread);
     }
 
-    /// <summary>One college's light: its decision first, then its meeting, then whether it can still meet in time.</summary>
+    /// <summary>
+    /// One college's light: its decision first, then its meeting, then whether it can still meet in time. Of
+    /// <paramref name="plannedMeetings"/> only the earliest after <paramref name="now"/> matters: the whole calendar
+    /// and that one meeting give the same light (ProcessStatusTests checks it).
+    /// </summary>
     public static CollegeStatus College(ProcessFacts process, ItemFacts item, TargetWeek? target, IReadOnlyList<DateTimeOffset> plannedMeetings, DateTimeOffset now)
     {
         CollegeStatus Status(StatusLight light, params StatusReason[] reasons) => new(item.Municipality, light, reasons);

@@ -179,4 +179,36 @@ public sealed class ProcessStatusTests
         Assert.That(_s.Decide(p, Dordrecht, DecisionOutcome.Deferred, reason: "Meer tijd nodig").Notices.Select(n => n.Notification), Does.Contain(ProcessStatusRules.CollegeDeferred));
         Assert.That(_s.Decide(p, "GM0482", DecisionOutcome.Adopted).Notices.Where(n => n.Recipient == Role.Coordinator), Is.Empty, "an identical adoption is no news");
     }
+
+    [Test]
+    public void The_earliest_coming_meeting_of_each_college_gives_the_same_lights_as_its_whole_calendar()
+    {
+        // The list reads only each college's next meeting; the process page reads the calendar. 300 random calendars, target weeks and moments.
+        var random = new Random(18);
+        for (var round = 0; round < 300; round++)
+        {
+            var s = new Scenario();
+            var p = s.Start(window: random.Next(3) == 0 ? null : new DateOnly(2024, 8, 5).AddDays(7 * random.Next(6)));
+            s.AdvanceTo(Amsterdam.At(new DateOnly(2024, 8, 1).AddDays(random.Next(45)), new TimeOnly(random.Next(24), 0)));
+            var calendar = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
+            foreach (var code in p.Items.Select(i => i.MunicipalityCode))
+            {
+                var meetings = new List<DateTimeOffset>();
+                for (var d = new DateOnly(2024, 8, 6); d <= new DateOnly(2024, 9, 24); d = d.AddDays(7))
+                {
+                    if (random.Next(3) > 0)
+                        meetings.Add(Amsterdam.At(d, new TimeOnly(10, 0)));
+                }
+                var coming = meetings.Where(m => m > s.Now).ToList();
+                if (coming.Count > 0)
+                    calendar[code] = coming;
+            }
+            var earliest = calendar.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<DateTimeOffset>)[kv.Value.Min()]);
+            var whole = ProcessStatusRules.Of(s.Workflow.DefinitionOf(p), p, calendar, s.Now);
+            var next = ProcessStatusRules.Of(s.Workflow.DefinitionOf(p), p, earliest, s.Now);
+            Assert.That(next.Colleges.Select(c => (c.Municipality, c.Light, string.Join(";", c.Reasons.Select(r => r.Code)))),
+                Is.EqualTo(whole.Colleges.Select(c => (c.Municipality, c.Light, string.Join(";", c.Reasons.Select(r => r.Code))))), $"round {round}");
+            Assert.That(next.Next, Is.EqualTo(whole.Next), $"round {round}");
+        }
+    }
 }
