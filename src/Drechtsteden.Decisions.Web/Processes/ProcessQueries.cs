@@ -60,7 +60,6 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         return rows.Select(p =>
         {
             var items = latest[p.Id].ToList();
-            var decided = items.Where(d => d.Outcome is not null).Select(d => (Outcome: Enum.Parse<DecisionOutcome>(d.Outcome!), d.ConceptVersion, d.TextMatchesConcept)).ToList();
             var definition = workflow.Definition(p.DefinitionId, p.DefinitionVersion);
             // Under the embargo the counts would tell who amended: they are left out, and a state that reveals decisions reads as the initial one.
             var underEmbargo = Embargo.Applies(definition.IsEmbargoLifted(p.State), actor);
@@ -71,8 +70,8 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
             return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
                 underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt, p.DeadlineDate,
                 (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), items.Count,
-                underEmbargo ? null : decided.Count(d => d is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, TextMatchesConcept: true } && d.ConceptVersion == p.Current),
-                underEmbargo ? null : decided.Count(d => d.Outcome != DecisionOutcome.Deferred),
+                underEmbargo ? null : facts.Items.Count(facts.IsIdentical),
+                underEmbargo ? null : facts.Items.Count(i => i.LatestOutcome is { } o && o != DecisionOutcome.Deferred),
                 underEmbargo ? null : status.Light,
                 underEmbargo ? [] : status.Colleges.Where(c => c.Light != StatusLight.OnTrack).Select(c => new CollegeAttention(c.Municipality, c.Light, c.Reason)).ToList(),
                 overseer ? status.Next : null,

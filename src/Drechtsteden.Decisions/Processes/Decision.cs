@@ -66,3 +66,22 @@ public sealed class Decision
 
     public bool IsAdoption => Outcome is DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments;
 }
+
+/// <summary>
+/// What a college's latest decision means against the current concept version — the one place for these rules; the
+/// aggregate (<see cref="DecisionProcess"/>) and a list's rows (<see cref="ProcessFacts"/>) both ask here.
+/// </summary>
+public static class DecisionRules
+{
+    /// <summary>Gelijkluidend: adopted, on the current concept version, with the concept's text (whitespace normalized).</summary>
+    public static bool IsIdentical(DecisionOutcome? outcome, int version, bool textMatches, int current) =>
+        outcome is DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments && textMatches && version == current;
+
+    /// <summary>Decided on the current version, but not identically: rejected, or adopted with another text.</summary>
+    public static bool IsDiverged(DecisionOutcome? outcome, int version, bool textMatches, int current) =>
+        outcome is { } o && o != DecisionOutcome.Deferred && version == current && !IsIdentical(outcome, version, textMatches, current);
+
+    /// <summary>Decided (not deferred) on a concept version that has since been revised.</summary>
+    public static bool IsDecidedOnOlderVersion(DecisionOutcome? outcome, int version, int current) =>
+        outcome is { } o && o != DecisionOutcome.Deferred && version < current;
+}

@@ -99,17 +99,17 @@ public sealed class DecisionProcess
 
     public ConceptVersion? Concept(int number) => _concepts.FirstOrDefault(c => c.Number == number);
 
-    /// <summary>Gelijkluidend: adopted, on the current concept version, with the concept's text (whitespace normalized).</summary>
+    /// <summary>Gelijkluidend: adopted, on the current concept version, with the concept's text (<see cref="DecisionRules"/>).</summary>
     public bool IsIdentical(AgendaItem item) =>
-        item.LatestDecision is { IsAdoption: true, TextMatchesConcept: true } d && d.ConceptVersion == CurrentConcept.Number;
+        item.LatestDecision is { } d && DecisionRules.IsIdentical(d.Outcome, d.ConceptVersion, d.TextMatchesConcept, CurrentConcept.Number);
 
     /// <summary>Decided on the current version, but not identically: rejected, or adopted with another text.</summary>
     public bool IsDiverged(AgendaItem item) =>
-        item.LatestDecision is { } d && d.Outcome != DecisionOutcome.Deferred && d.ConceptVersion == CurrentConcept.Number && !IsIdentical(item);
+        item.LatestDecision is { } d && DecisionRules.IsDiverged(d.Outcome, d.ConceptVersion, d.TextMatchesConcept, CurrentConcept.Number);
 
     /// <summary>The item's latest decision was taken on a concept version that has since been revised.</summary>
     public bool IsDecidedOnOlderVersion(AgendaItem item) =>
-        item.LatestDecision is { } d && d.Outcome != DecisionOutcome.Deferred && d.ConceptVersion < CurrentConcept.Number;
+        item.LatestDecision is { } d && DecisionRules.IsDecidedOnOlderVersion(d.Outcome, d.ConceptVersion, CurrentConcept.Number);
 
     /// <summary>Word diff of the item's latest adopted text against the concept version it was decided on.</summary>
     public IReadOnlyList<DiffSegment>? DiffOf(AgendaItem item) =>

@@ -69,17 +69,11 @@ public sealed record ProcessFacts(string State, Deadline Deadline, DateOnly? Syn
             ? new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, d.Outcome, d.ConceptVersion, d.TextMatchesConcept)
             : new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, null, 0, false)).ToList());
 
-    /// <summary>Gelijkluidend: adopted, on the current concept version, with the concept's text (as <see cref="DecisionProcess.IsIdentical"/>).</summary>
-    public bool IsIdentical(ItemFacts item) =>
-        item.LatestOutcome is DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments && item.LatestTextMatches && item.LatestConceptVersion == CurrentConcept;
+    public bool IsIdentical(ItemFacts item) => DecisionRules.IsIdentical(item.LatestOutcome, item.LatestConceptVersion, item.LatestTextMatches, CurrentConcept);
 
-    /// <summary>Decided on the current version, but not identically (as <see cref="DecisionProcess.IsDiverged"/>).</summary>
-    public bool IsDiverged(ItemFacts item) =>
-        item.LatestOutcome is { } o && o != DecisionOutcome.Deferred && item.LatestConceptVersion == CurrentConcept && !IsIdentical(item);
+    public bool IsDiverged(ItemFacts item) => DecisionRules.IsDiverged(item.LatestOutcome, item.LatestConceptVersion, item.LatestTextMatches, CurrentConcept);
 
-    /// <summary>Decided on a version that has since been revised (as <see cref="DecisionProcess.IsDecidedOnOlderVersion"/>).</summary>
-    public bool IsDecidedOnOlderVersion(ItemFacts item) =>
-        item.LatestOutcome is { } o && o != DecisionOutcome.Deferred && item.LatestConceptVersion < CurrentConcept;
+    public bool IsDecidedOnOlderVersion(ItemFacts item) => DecisionRules.IsDecidedOnOlderVersion(item.LatestOutcome, item.LatestConceptVersion, CurrentConcept);
 }
 
 /// <summary>
