@@ -60,6 +60,16 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         return true;
     }
 
+    /// <summary>
+    /// The process row was locked in this transaction and its chain's head read after the lock was held (a command's
+    /// first round trip, <see cref="Data.LockedReadInterceptor"/>). A head this transaction already moved is kept.
+    /// </summary>
+    public void Locked(Guid processId, (long Sequence, string Hash)? head)
+    {
+        _locked.Add(processId);
+        _heads.TryAdd(processId, head ?? (0, AuditHash.Genesis));
+    }
+
     /// <summary>The process is being created in this transaction: nobody else can write to its chain, which starts empty.</summary>
     public void ChainStarted(Guid processId)
     {

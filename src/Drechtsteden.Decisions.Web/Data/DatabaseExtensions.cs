@@ -79,7 +79,8 @@ public static class DatabaseExtensions
 
     public static DbContextOptionsBuilder UseDecisionsDatabase(this DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(LockedReadInterceptor.Instance);
 
     public static void ValidateConnectionString(string connectionString, string name = ConnectionName)
     {

@@ -37,6 +37,19 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
 
     public DbSet<Auth.ApiToken> ApiTokens => Set<Auth.ApiToken>();
 
+    private LockedRead? _lockedRead;
+
+    /// <summary>Kept by <see cref="LockedReadInterceptor"/> while EF Core reads the aggregate of the same round trip.</summary>
+    internal void KeepLockedRead(LockedRead read) => _lockedRead = read;
+
+    /// <summary>What the last command read (<see cref="LockedReadInterceptor"/>) found beside the aggregate; once.</summary>
+    public LockedRead TakeLockedRead(Guid processId)
+    {
+        var read = _lockedRead is { } r && r.ProcessId == processId ? r : throw new InvalidOperationException($"No command read of process {processId} ran.");
+        _lockedRead = null;
+        return read;
+    }
+
     /// <summary>A process with everything a command or a page needs: concepts, items, decisions, deadline history.</summary>
     public IQueryable<DecisionProcess> ProcessAggregates =>
         Processes.Include(p => p.Concepts).Include(p => p.Items).ThenInclude(i => i.Decisions).Include(p => p.DeadlineChanges).AsSplitQuery();

@@ -43,12 +43,20 @@ public sealed class TimerStore(DecisionsDbContext db, IBackgroundJobClient jobs,
     /// <summary>Marks a wake-up being booked (a crash in between leaves it to the sweeper, which fires every due timer).</summary>
     private const string BookingClaim = "booking";
 
-    /// <summary>Makes the process's stored timers what its state calls for; returns the wake-ups to book after the commit.</summary>
-    public async Task<WakeUps> ReconcileAsync(DecisionProcess process, IReadOnlyList<TimerInstance> desired, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes the process's stored timers what its state calls for; returns the wake-ups to book after the commit.
+    /// <paramref name="stored"/> are its timer rows, tracked, when the caller read them with the process (a command does,
+    /// in its first round trip); otherwise they are read here.
+    /// </summary>
+    public async Task<WakeUps> ReconcileAsync(DecisionProcess process, IReadOnlyList<ProcessTimer>? stored, IReadOnlyList<TimerInstance> desired, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        var rows = new List<ProcessTimer>();
-        await foreach (var row in TimersOf(db, process.Id).WithCancellation(cancellationToken))
-            rows.Add(row);
+        var rows = stored?.ToList() ?? [];
+        if (stored is null)
+        {
+            await foreach (var row in TimersOf(db, process.Id).WithCancellation(cancellationToken))
+                rows.Add(row);
+        }
         var changes = TimerReconciliation.Reconcile(desired, [.. rows.Select(r => r.Stored)], now);
         var wakeUps = new WakeUps();
         foreach (var row in rows.Where(r => changes.Cancel.Contains(r.Id)))

@@ -31,6 +31,9 @@ public sealed class CommandPipeline(
 {
     private WakeUps _wakeUps = new();
 
+    /// <summary>The timer rows of the processes locked in this transaction, read with them and tracked.</summary>
+    private readonly Dictionary<Guid, IReadOnlyList<ProcessTimer>> _timerRows = [];
+
     public DateTimeOffset Now => clock.GetUtcNow();
 
     public async Task<CommandAnswer> StartAsync(StartProcess command, Actor actor, string? userRegion, CommandKey key, CancellationToken cancellationToken = default)
@@ -46,6 +49,7 @@ public sealed class CommandPipeline(
             var (process, outcome) = workflow.Start(command, region, actor, Now);
             db.Processes.Add(process);
             audit.ChainStarted(process.Id);
+            _timerRows[process.Id] = [];
             await PersistAsync(process, null, outcome, actor, StatusCodes.Status201Created, cancellationToken);
             return process;
         }, cancellationToken);
@@ -86,8 +90,9 @@ public sealed class CommandPipeline(
         var fired = await InTransactionAsync(async () =>
         {
             var process = await LockAsync(processId.Value, cancellationToken);
-            var timer = await db.Timers.FirstAsync(t => t.Id == timerId, cancellationToken);
-            if (timer.Status != TimerStatus.Scheduled)
+            // Read with the process (a cancelled one was not: it is not due any more).
+            var timer = _timerRows[process.Id].FirstOrDefault(t => t.Id == timerId);
+            if (timer is null || timer.Status != TimerStatus.Scheduled)
                 return false;
             var now = Now;
             if (timer.DueAt > now)
@@ -202,6 +207,7 @@ public sealed class CommandPipeline(
         var result = await audit.InTransactionAsync(async () =>
         {
             _wakeUps = new WakeUps(); // a retried attempt starts over
+            _timerRows.Clear();
             return await work();
         }, cancellationToken);
         await timers.ApplyAsync(_wakeUps, cancellationToken);
@@ -220,16 +226,27 @@ public sealed class CommandPipeline(
             await audit.AppendAsync(actor, record, cancellationToken);
         foreach (var notice in outcome.Notices)
             await notifier.NotifyAsync(process, notice, cancellationToken);
-        _wakeUps.Add(await timers.ReconcileAsync(process, workflow.DesiredTimers(process), Now, cancellationToken));
+        var stored = _timerRows.GetValueOrDefault(process.Id);
+        var wakeUps = await timers.ReconcileAsync(process, stored, workflow.DesiredTimers(process), Now, cancellationToken);
+        if (stored is not null)
+            _timerRows[process.Id] = [.. stored, .. wakeUps.ToBook]; // persisted again in this transaction: it knows its new rows
+        _wakeUps.Add(wakeUps);
     }
 
-    /// <summary>The whole aggregate under its row lock (FOR UPDATE), tracked; NotFound when there is no such process.</summary>
+    /// <summary>
+    /// The whole aggregate under its row lock (FOR UPDATE), tracked, with its audit chain's head and its timers — one
+    /// round trip (<see cref="LockedReadInterceptor"/>); NotFound when there is no such process.
+    /// </summary>
     public async Task<DecisionProcess> LockAsync(Guid processId, CancellationToken cancellationToken)
     {
-        if (!await audit.LockProcessAsync(processId, cancellationToken))
+        var process = await LoadLocked(db, processId, cancellationToken);
+        var read = db.TakeLockedRead(processId);
+        if (!read.Found || process is null)
             throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
-        // One query for the whole aggregate (a handful of rows): under the row lock, round trips are what a command waits on.
-        return await LoadAggregate(db, processId, cancellationToken);
+        audit.Locked(processId, read.ChainHead);
+        if (_timerRows.TryAdd(processId, read.Timers))
+            db.Timers.AttachRange(read.Timers);
+        return process;
     }
 
     /// <summary>
@@ -243,9 +260,13 @@ public sealed class CommandPipeline(
 
     public uint VersionOf(DecisionProcess process) => db.Entry(process).Property<uint>("Version").CurrentValue;
 
-    /// <summary>The whole aggregate in one query, tracked; compiled once (no expression tree to walk per command).</summary>
-    private static readonly Func<DecisionsDbContext, Guid, CancellationToken, Task<DecisionProcess>> LoadAggregate =
-        EF.CompileAsyncQuery((DecisionsDbContext db, Guid id, CancellationToken _) => db.ProcessAggregates.AsSingleQuery().First(p => p.Id == id));
+    /// <summary>
+    /// The whole aggregate in one query, tracked; compiled once (no expression tree to walk per command). Its tag sends
+    /// the lock, the chain head and the timers in the same round trip (<see cref="LockedReadInterceptor"/>).
+    /// </summary>
+    private static readonly Func<DecisionsDbContext, Guid, CancellationToken, Task<DecisionProcess?>> LoadLocked =
+        EF.CompileAsyncQuery((DecisionsDbContext db, Guid id, CancellationToken _) =>
+            db.ProcessAggregates.TagWith(LockedReadInterceptor.Tag).AsSingleQuery().FirstOrDefault(p => p.Id == id));
 
     private Task<CommandAnswer> AnswerAsync(CommandKey key, Actor actor, Func<Task<DecisionProcess>> work, CancellationToken cancellationToken) =>
         AnswerAsync(key, actor, async () => (await work(), (IReadOnlyList<string>)[]), cancellationToken);
