@@ -59,7 +59,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     private const string Columns = """
         SELECT e.id, e.uuid, e.chain_id, e.chain_sequence, e.recorded_at, e.actor_id, e.actor_name, e.actor_role, e.actor_municipality, e.action,
                e.resource, e.resource_id, e.resource_name, e.process_id, e.item_id, e.municipality_code, e.before, e.after, e.reason, e.status,
-               e.correlation_id, e.client_address, e.previous_hash, e.hash, e.tx::text, l.leaf_index, l.leaf_hash
+               e.correlation_id, e.client_address, e.previous_hash, e.hash, e.tx::text::bigint, l.leaf_index, l.leaf_hash
         FROM audit_entries e LEFT JOIN audit_log l ON l.entry_id = e.id
         """;
 
@@ -80,14 +80,16 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         bounds = bounds.Distinct().Order().ToList();
         var walks = Enumerable.Range(0, bounds.Count + 1).Select(i =>
         {
-            var (where, values) = i switch
+            // COPY takes no parameters: the bounds are process ids (UUIDs), written as literals.
+            string Bound(int b) => $"'{bounds[b]:D}'::uuid";
+            var where = i switch
             {
-                _ when bounds.Count == 0 => ("", Array.Empty<object>()),
-                0 => ("WHERE e.chain_id < $1", new object[] { bounds[0] }),
-                _ when i == bounds.Count => ("WHERE e.chain_id >= $1", new object[] { bounds[i - 1] }),
-                _ => ("WHERE e.chain_id >= $1 AND e.chain_id < $2", new object[] { bounds[i - 1], bounds[i] }),
+                _ when bounds.Count == 0 => "",
+                0 => $"WHERE e.chain_id < {Bound(0)}",
+                _ when i == bounds.Count => $"WHERE e.chain_id >= {Bound(i - 1)}",
+                _ => $"WHERE e.chain_id >= {Bound(i - 1)} AND e.chain_id < {Bound(i)}",
             };
-            return WalkChainsAsync(connectionString, context, where, values, cancellationToken);
+            return WalkChainsAsync(connectionString, context, where, cancellationToken);
         }).ToList();
         var leaves = WalkLeavesAsync(connectionString, context, witnessed, cancellationToken);
         var rows = CompareRowsAsync(connectionString, cancellationToken);
@@ -188,26 +190,38 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             : new LogState(null, 0, 0, 0);
     }
 
-    /// <summary>Walks the entries <paramref name="where"/> selects, in (chain, sequence) order, on a connection of its own.</summary>
-    private static async Task<ChainWalk> WalkChainsAsync(string connectionString, WalkContext context, string where, object[] values, CancellationToken cancellationToken)
-    {
-        var walk = new ChainWalk(context);
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"{Columns} {where} ORDER BY e.chain_id, e.chain_sequence", connection);
-        foreach (var value in values)
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    /// <summary>
+    /// Walks the entries <paramref name="where"/> selects, in (chain, sequence) order, on a connection of its own: read
+    /// with a binary <c>COPY</c> (no per-row protocol messages, no text parsing), and on a thread of its own so the
+    /// walks and PostgreSQL's sending run side by side.
+    /// </summary>
+    private static Task<ChainWalk> WalkChainsAsync(string connectionString, WalkContext context, string where, CancellationToken cancellationToken) =>
+        Task.Run(() =>
         {
-            var entry = Read(reader);
-            var tx = ulong.Parse(reader.GetString(24), CultureInfo.InvariantCulture);
-            long? leafIndex = reader.IsDBNull(25) ? null : reader.GetInt64(25);
-            var leafHash = reader.IsDBNull(26) ? null : (byte[])reader.GetValue(26);
-            walk.Add(entry, tx, leafIndex, leafHash);
-        }
-        return walk;
-    }
+            var walk = new ChainWalk(context);
+            using var connection = new NpgsqlConnection(connectionString);
+            connection.Open();
+            // COPY takes no parameters: the bounds are process ids (UUIDs), written as literals.
+            using var export = connection.BeginBinaryExport($"COPY ({Columns} {where} ORDER BY e.chain_id, e.chain_sequence) TO STDOUT (FORMAT BINARY)");
+            while (export.StartRow() != -1)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var entry = Read(export);
+                var tx = (ulong)export.Read<long>();
+                long? leafIndex = null;
+                byte[]? leafHash = null;
+                if (export.IsNull)
+                    export.Skip();
+                else
+                    leafIndex = export.Read<long>();
+                if (export.IsNull)
+                    export.Skip();
+                else
+                    leafHash = export.Read<byte[]>();
+                walk.Add(entry, tx, leafIndex, leafHash);
+            }
+            return walk;
+        }, cancellationToken);
 
     /// <summary>The state of a walk over chains in (chain, sequence) order.</summary>
     private sealed class ChainWalk(WalkContext context)
@@ -283,32 +297,44 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         var next = 0;
         long previousSize = 0;
         BrokenEntry? broken = null;
-        await using (var command = new NpgsqlCommand("""
-            SELECT l.leaf_index, l.leaf_hash, l.chain_id, l.chain_sequence, l.entry_id, e.id IS NULL
-            FROM audit_log l LEFT JOIN audit_entries e ON e.id = l.entry_id ORDER BY l.leaf_index
-            """, connection))
-        await using (var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken))
+        // Binary COPY, read on a thread of its own beside the chain walks.
+        var leavesBroken = await Task.Run(() =>
         {
-            while (await reader.ReadAsync(cancellationToken))
+            using var export = connection.BeginBinaryExport("""
+                COPY (SELECT l.leaf_index, l.leaf_hash, l.chain_id, l.chain_sequence, l.entry_id, e.id IS NULL
+                FROM audit_log l LEFT JOIN audit_entries e ON e.id = l.entry_id ORDER BY l.leaf_index) TO STDOUT (FORMAT BINARY)
+                """);
+            while (export.StartRow() != -1)
             {
-                var index = reader.GetInt64(0);
-                var leaf = (byte[])reader.GetValue(1);
-                var chain = reader.GetGuid(2);
-                var sequence = reader.GetInt64(3);
-                var entryId = reader.GetInt64(4);
+                cancellationToken.ThrowIfCancellationRequested();
+                var index = export.Read<long>();
+                var leaf = export.Read<byte[]>();
+                var chain = export.Read<Guid>();
+                var sequence = export.Read<long>();
+                var entryId = export.Read<long>();
+                var deleted = export.Read<bool>();
                 if (index != frontier.Size)
+                {
+                    export.Cancel();
                     return broken ?? new BrokenEntry(chain, sequence, null, $"leaves {frontier.Size}–{index - 1} of the transparency log are missing (deleted from the log)");
-                if (reader.GetBoolean(5))
+                }
+                if (deleted)
                     broken ??= new BrokenEntry(chain, sequence, entryId, $"this entry was deleted after the transparency log recorded it (leaf {index})");
                 frontier.Append(leaf);
                 for (; next < signed.Count && signed[next].Size == frontier.Size; next++)
                 {
                     if (!frontier.Root().AsSpan().SequenceEqual(signed[next].Root))
+                    {
+                        export.Cancel();
                         return broken ?? Mismatch(signed[next], previousSize, witnessed);
+                    }
                     previousSize = signed[next].Size;
                 }
             }
-        }
+            return null;
+        }, cancellationToken);
+        if (leavesBroken is not null)
+            return leavesBroken;
         if (witnessed is not null && frontier.Size < witnessed.Checkpoint.Size)
         {
             return broken ?? new BrokenEntry(Guid.Empty, frontier.Size, null,
@@ -388,36 +414,48 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             $"the log's leaves {previousSize}–{checkpoint.Size - 1} no longer give the root of {by} at size {checkpoint.Size}: entries in that range were rewritten or replaced");
     }
 
-    private static AuditEntry Read(NpgsqlDataReader r)
+    /// <summary>One entry from the binary COPY, its columns in the order of <see cref="Columns"/>.</summary>
+    private static AuditEntry Read(NpgsqlBinaryExporter r)
     {
-        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        Guid? Id(int i) => r.IsDBNull(i) ? null : r.GetGuid(i);
+        string? Text() => r.IsNull ? SkipText() : r.Read<string>();
+        string? SkipText()
+        {
+            r.Skip();
+            return null;
+        }
+        Guid? Id()
+        {
+            if (!r.IsNull)
+                return r.Read<Guid>();
+            r.Skip();
+            return null;
+        }
         return new AuditEntry
         {
-            Id = r.GetInt64(0),
-            Uuid = r.GetGuid(1),
-            ChainId = r.GetGuid(2),
-            ChainSequence = r.GetInt64(3),
-            RecordedAt = r.GetFieldValue<DateTimeOffset>(4),
-            ActorId = r.GetString(5),
-            ActorName = r.GetString(6),
-            ActorRole = r.GetString(7),
-            ActorMunicipality = Text(8),
-            Action = r.GetString(9),
-            Resource = r.GetString(10),
-            ResourceId = r.GetString(11),
-            ResourceName = r.GetString(12),
-            ProcessId = Id(13),
-            ItemId = Id(14),
-            MunicipalityCode = Text(15),
-            Before = Text(16),
-            After = Text(17),
-            Reason = Text(18),
-            Status = r.GetInt32(19),
-            CorrelationId = Text(20),
-            ClientAddress = Text(21),
-            PreviousHash = r.GetString(22),
-            Hash = r.GetString(23),
+            Id = r.Read<long>(),
+            Uuid = r.Read<Guid>(),
+            ChainId = r.Read<Guid>(),
+            ChainSequence = r.Read<long>(),
+            RecordedAt = r.Read<DateTimeOffset>(),
+            ActorId = r.Read<string>(),
+            ActorName = r.Read<string>(),
+            ActorRole = r.Read<string>(),
+            ActorMunicipality = Text(),
+            Action = r.Read<string>(),
+            Resource = r.Read<string>(),
+            ResourceId = r.Read<string>(),
+            ResourceName = r.Read<string>(),
+            ProcessId = Id(),
+            ItemId = Id(),
+            MunicipalityCode = Text(),
+            Before = Text(),
+            After = Text(),
+            Reason = Text(),
+            Status = r.Read<int>(),
+            CorrelationId = Text(),
+            ClientAddress = Text(),
+            PreviousHash = r.Read<string>(),
+            Hash = r.Read<string>(),
         };
     }
 }
