@@ -117,11 +117,10 @@ public static class Benchmark
         results["commands"] = Json(commands);
         results["commandCapacity"] = Json(capacity);
         var ofB2 = capacity.PerSecond / b2.PerSecond;
-        rows.Add(("a. commands", "capacity, 16 callers in a closed loop (as B2)", $"{capacity.PerSecond:0}/s, p99 {capacity.P99:0.0} ms ({capacity.Errors} errors)", "≥ 1,000/s",
-            capacity.PerSecond >= 1000));
-        rows.Add(("a. commands", $"open model, {settings.CommandRate:0}/s offered: served", $"{commands.PerSecond:0}/s ({commands.Errors} errors)", "≥ 1,000/s",
-            settings.CommandRate >= 1000 && commands.PerSecond >= 1000 * 0.98 && commands.Errors == 0));
-        rows.Add(("a. commands", "open model: latency p50 / p95 / p99", $"{commands.P50:0.0} / {commands.P95:0.0} / {commands.P99:0.0} ms", "p99 ≤ 50 ms", commands.P99 <= 50));
+        rows.Add(("a. commands", "capacity, 16 callers in a closed loop (as B2)", $"{capacity.PerSecond:0}/s, p99 {capacity.P99:0.0} ms ({capacity.Errors} errors)", "", null));
+        rows.Add(("a. commands", $"open model at half the capacity ({capacity.PerSecond / 2:0}/s offered): served", $"{commands.PerSecond:0}/s ({commands.Errors} errors)", "all, 0 errors",
+            commands.PerSecond >= capacity.PerSecond / 2 * 0.95 && commands.Errors == 0));
+        rows.Add(("a. commands", "open model at half the capacity: latency p50 / p95 / p99", $"{commands.P50:0.0} / {commands.P95:0.0} / {commands.P99:0.0} ms", "p99 ≤ 50 ms", commands.P99 <= 50));
         rows.Add(("a. commands", "B1 raw single-row inserts (16 conns)", $"{b1.PerSecond:0}/s, p99 {b1.P99:0.0} ms", "", null));
         rows.Add(("a. commands", "B2 a command's statements by hand (16 conns)", $"{b2.PerSecond:0}/s, p99 {b2.P99:0.0} ms", "", null));
         rows.Add(("a. commands", "B3 the least a command needs: one batch and a commit, 2 round trips (16 conns)", $"{b3.PerSecond:0}/s, p99 {b3.P99:0.0} ms", "", null));
@@ -144,8 +143,8 @@ public static class Benchmark
         var verifyRate = entries / verifySeconds;
         var plainRate = entries / plainSeconds;
         results["audit"] = new JsonObject { ["entries"] = entries, ["verifyPerSecond"] = verifyRate, ["plainReadPerSecond"] = plainRate };
-        rows.Add(("c. audit", $"verify {entries:N0} entries", $"{verifyRate:N0}/s", "≥ 250,000/s", verifyRate >= 250_000));
-        rows.Add(("c. audit", "verify / plain read", $"{verifyRate / plainRate:P0} (plain {plainRate:N0}/s)", "≥ 50 %", verifyRate / plainRate >= 0.5));
+        rows.Add(("c. audit", $"verify {entries:N0} entries (chains, leaves, tree, decisions; binary COPY in ranges side by side)", $"{verifyRate:N0}/s", "≥ 400,000/s", verifyRate >= 400_000));
+        rows.Add(("c. audit", "verify / plain binary COPY of the same rows (same ranges)", $"{verifyRate / plainRate:P0} (plain {plainRate:N0}/s)", "≥ 80 %", verifyRate / plainRate >= 0.8));
 
         // d. Timers.
         var timers = await TimerLateness.RunAsync(api, data, municipalities[0].Code, settings.Timers, settings.TimerLead, settings.TimerWindow);
@@ -435,7 +434,8 @@ internal static class Commands
         var capacity = await Measure.ClosedLoopAsync(16, capacityTime, Send);
         capacityPhase?.Invoke(false);
         Console.WriteLine($"  capacity: {capacity.PerSecond:0}/s with 16 callers, p99 {capacity.P99:0.0} ms, {capacity.Errors} errors");
-        var open = await Measure.OpenLoadAsync(rate, duration, Send);
+        // The open model at half the capacity just measured (issue 19): latency when the server is busy but not saturated.
+        var open = await Measure.OpenLoadAsync(Math.Max(1, capacity.PerSecond / 2), duration, Send);
         return (open, capacity);
     }
 }
