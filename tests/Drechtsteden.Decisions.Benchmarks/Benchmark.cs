@@ -18,15 +18,15 @@ namespace Drechtsteden.Decisions.Benchmarks;
 public static class Benchmark
 {
     private sealed record Settings(bool Quick, int Municipalities, int Regions, int Processes, double CommandRate, TimeSpan CommandTime, TimeSpan ReadTime,
-        int Timers, TimeSpan TimerWindow, TimeSpan TimerLead, TimeSpan BaselineTime, TimeSpan WarmUp);
+        int Timers, TimeSpan TimerWindow, TimeSpan TimerLead, TimeSpan BaselineTime, TimeSpan WarmUp, TimeSpan Soak);
 
     public static async Task<int> Main(string[] args)
     {
         var quick = args.Contains("--quick");
         int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         var settings = quick
-            ? new Settings(true, 40, 5, Option("--processes", 60), Option("--rate", 200), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(4), 200, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(Option("--warmup", 8)))
-            : new Settings(false, 342, 40, Option("--processes", 10_000), Option("--rate", 1000), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15), 1000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(Option("--warmup", 30)));
+            ? new Settings(true, 40, 5, Option("--processes", 60), Option("--rate", 200), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(4), 200, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(Option("--warmup", 8)), TimeSpan.FromMinutes(Option("--soak", 0)))
+            : new Settings(false, 342, 40, Option("--processes", 10_000), Option("--rate", 1000), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15), 1000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(Option("--warmup", 30)), TimeSpan.FromMinutes(Option("--soak", 10)));
         var root = RepositoryRoot();
         var appDll = Path.Combine(root, "src", "Drechtsteden.Decisions.Web", "bin", "Release", "net10.0", "Drechtsteden.Decisions.Web.dll");
         if (!File.Exists(appDll))
@@ -154,6 +154,37 @@ public static class Benchmark
 
         rows.Add(("e. footprint", "resident memory after the reads", $"{memory:0} MB", "≤ 300 MB", memory <= 300));
         results["residentMegabytes"] = memory;
+
+        // e. The soak: commands at half the capacity for minutes; the managed heap after the last collection is read from
+        // the app (its readiness details, as an administrator) every 30 s; the first and last minute's medians compared.
+        if (settings.Soak > TimeSpan.Zero)
+        {
+            var heap = new List<(double Seconds, double Megabytes, double Resident)>();
+            var soakWatch = Stopwatch.StartNew();
+            async Task Sample()
+            {
+                var ready = await api.SendAsync(HttpMethod.Get, "/health/ready", "admin");
+                var data = ready["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
+                heap.Add((soakWatch.Elapsed.TotalSeconds, data["heapAfterLastCollectionBytes"]!.GetValue<long>() / 1048576.0, data["residentBytes"]!.GetValue<long>() / 1048576.0));
+            }
+            await Sample();
+            var soakRate = Math.Max(1, capacity.PerSecond / 2);
+            var soak = await Commands.SoakAsync(api, municipalities, soakRate, settings.Soak, Sample);
+            await Sample();
+            double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+            var first = Median(heap.Where(h => h.Seconds <= 90).Select(h => h.Megabytes));
+            var last = Median(heap.Where(h => h.Seconds >= heap[^1].Seconds - 90).Select(h => h.Megabytes));
+            results["soak"] = new JsonObject
+            {
+                ["minutes"] = settings.Soak.TotalMinutes, ["rate"] = soakRate, ["load"] = Json(soak),
+                ["heap"] = new JsonArray(heap.Select(h => (JsonNode?)new JsonObject { ["s"] = h.Seconds, ["heapMb"] = h.Megabytes, ["residentMb"] = h.Resident }).ToArray()),
+            };
+            rows.Add(("e. footprint", $"soak: {settings.Soak.TotalMinutes:0} min at {soakRate:0}/s (half the capacity), served / errors / p99",
+                $"{soak.PerSecond:0}/s / {soak.Errors} / {soak.P99:0.0} ms", "", null));
+            rows.Add(("e. footprint", "soak: managed heap after the last collection, first vs last 90 s (median of samples every 30 s)",
+                $"{first:0.0} → {last:0.0} MB ({last / first - 1:+0.0%;-0.0%}), resident {heap[0].Resident:0} → {heap[^1].Resident:0} MB", "within 10 %",
+                Math.Abs(last / first - 1) <= 0.10));
+        }
 
         // a. What the transparency log and the witness cost: capacity with them on, off, on again (A-B-A, the same
         // short measurement each time, the app restarted in between), so drift of the machine falls on both sides.
@@ -365,6 +396,50 @@ internal static class Commands
     public static async Task<(LatencyStats Open, LatencyStats Capacity)> RunAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration,
         TimeSpan warmUp, TimeSpan capacityTime, Action<bool>? capacityPhase = null)
     {
+        // Enough items that schedules never run out, for the warm-up and the measured load.
+        // The capacity phase is budgeted at up to 1,000 commands/s.
+        var send = await PrepareAsync(api, municipalities, rate * (duration + warmUp).TotalSeconds + 1000 * capacityTime.TotalSeconds, duration + warmUp + capacityTime);
+
+        // A server runs for days: the same load, unmeasured, first, so tiered JIT and dynamic PGO have settled (the cold
+        // start is measured on its own, in e).
+        var warm = await Measure.OpenLoadAsync(rate / 2, warmUp, send);
+        Console.WriteLine($"  warm-up: {warm.Count} commands at {rate / 2:0}/s offered, {warm.Errors} errors (not counted)");
+        // Capacity the way B2 is measured: 16 callers in a closed loop, each sending its next command when the last one
+        // was answered. Then latency under an open model at the offered rate.
+        capacityPhase?.Invoke(true);
+        var capacity = await Measure.ClosedLoopAsync(16, capacityTime, send);
+        capacityPhase?.Invoke(false);
+        Console.WriteLine($"  capacity: {capacity.PerSecond:0}/s with 16 callers, p99 {capacity.P99:0.0} ms, {capacity.Errors} errors");
+        // The open model at half the capacity just measured (issue 19): latency when the server is busy but not saturated.
+        var open = await Measure.OpenLoadAsync(Math.Max(1, capacity.PerSecond / 2), duration, send);
+        return (open, capacity);
+    }
+
+    /// <summary>
+    /// The soak: commands at <paramref name="rate"/> (open model) for <paramref name="duration"/>; every 30 s
+    /// <paramref name="sample"/> is called (the heap is read there).
+    /// </summary>
+    public static async Task<LatencyStats> SoakAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration, Func<Task> sample)
+    {
+        var send = await PrepareAsync(api, municipalities, rate * duration.TotalSeconds, duration);
+        using var stop = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try { await Task.Delay(TimeSpan.FromSeconds(30), stop.Token); } catch (OperationCanceledException) { break; }
+                await sample();
+            }
+        });
+        var load = await Measure.OpenLoadAsync(rate, duration, send);
+        await stop.CancelAsync();
+        await sampling;
+        return load;
+    }
+
+    /// <summary>Starts enough processes for <paramref name="commands"/> commands (schedule, then decide) on a meeting later today.</summary>
+    private static async Task<Func<int, Task<bool>>> PrepareAsync(Api api, List<(string Code, string Name)> municipalities, double commands, TimeSpan duration)
+    {
         var now = DateTimeOffset.UtcNow;
         var today = Amsterdam.DateOf(now);
         var meetingAt = Amsterdam.At(today, new TimeOnly(23, 50));
@@ -376,9 +451,7 @@ internal static class Commands
             var meeting = await api.SendAsync(HttpMethod.Post, $"/api/municipalities/{code}/meetings", $"secretary-{Api.Slug(name)}", new { startsAt = meetingAt });
             meetings[code] = meeting["id"]!.GetValue<string>();
         }
-        // Enough items that schedules never run out, for the warm-up and the measured load.
-        // The capacity phase is budgeted at up to 1,000 commands/s.
-        var needed = (int)((rate * (duration + warmUp).TotalSeconds + 1000 * capacityTime.TotalSeconds) / municipalities.Count) + 4;
+        var needed = (int)(commands / municipalities.Count) + 4;
         var processes = new List<string>();
         var started = await Measure.ClosedLoopAsync(8, TimeSpan.FromHours(1), async i =>
         {
@@ -424,18 +497,6 @@ internal static class Commands
             return true;
         }
 
-        // A server runs for days: the same load, unmeasured, first, so tiered JIT and dynamic PGO have settled (the cold
-        // start is measured on its own, in e).
-        var warm = await Measure.OpenLoadAsync(rate / 2, warmUp, Send);
-        Console.WriteLine($"  warm-up: {warm.Count} commands at {rate / 2:0}/s offered, {warm.Errors} errors (not counted)");
-        // Capacity the way B2 is measured: 16 callers in a closed loop, each sending its next command when the last one
-        // was answered. Then latency under an open model at the offered rate.
-        capacityPhase?.Invoke(true);
-        var capacity = await Measure.ClosedLoopAsync(16, capacityTime, Send);
-        capacityPhase?.Invoke(false);
-        Console.WriteLine($"  capacity: {capacity.PerSecond:0}/s with 16 callers, p99 {capacity.P99:0.0} ms, {capacity.Errors} errors");
-        // The open model at half the capacity just measured (issue 19): latency when the server is busy but not saturated.
-        var open = await Measure.OpenLoadAsync(Math.Max(1, capacity.PerSecond / 2), duration, Send);
-        return (open, capacity);
+        return Send;
     }
 }

@@ -11,7 +11,8 @@ public static class HealthEndpoints
 
     public static IServiceCollection AddDecisionsHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<MemoryHealthCheck>("memory", tags: [ReadyTag]);
         return services;
     }
 
@@ -34,7 +35,11 @@ public static class HealthEndpoints
         var body = new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = details ? e.Value.Description : null }),
+            checks = report.Entries.Select(e => new
+            {
+                name = e.Key, status = e.Value.Status.ToString(), description = details ? e.Value.Description : null,
+                data = details && e.Value.Data.Count > 0 ? e.Value.Data : null,
+            }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
     }
@@ -56,5 +61,27 @@ internal sealed class DatabaseHealthCheck(DecisionsDbContext db) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy(DatabaseExtensions.DescribeConnectionFailure(db.Database.GetConnectionString(), e));
         }
+    }
+}
+
+/// <summary>
+/// Memory, for operators (and the benchmark's soak): the managed heap after the last garbage collection, the
+/// process's resident memory and the collections so far. Always healthy: memory is watched, not a reason to stop serving.
+/// </summary>
+internal sealed class MemoryHealthCheck : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var info = GC.GetGCMemoryInfo();
+        var resident = Environment.WorkingSet;
+        var data = new Dictionary<string, object>
+        {
+            ["heapAfterLastCollectionBytes"] = info.HeapSizeBytes,
+            ["residentBytes"] = resident,
+            ["collections"] = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
+            ["serverGc"] = System.Runtime.GCSettings.IsServerGC,
+        };
+        return Task.FromResult(HealthCheckResult.Healthy(
+            $"Managed heap after the last collection {info.HeapSizeBytes / 1048576.0:0.0} MB, resident {resident / 1048576.0:0} MB.", data));
     }
 }
