@@ -105,7 +105,7 @@ internal static class AuditSpeed
                 FROM audit_entries e LEFT JOIN audit_log l ON l.entry_id = e.id {where} ORDER BY e.chain_id, e.chain_sequence) TO STDOUT (FORMAT BINARY)
                 """);
             // l = bigint, g = uuid, t = timestamptz, s = text, i = integer, b = bytea
-            const string types = "lgglsssssssssggssssissssllb";
+            const string types = "lgglt" + "ssssssss" + "gg" + "ssss" + "i" + "ssss" + "llb";
             long rows = 0;
             while (export.StartRow() != -1)
             {

@@ -31,9 +31,10 @@ internal sealed class DecisionProcessConfiguration : IEntityTypeConfiguration<De
             .HasConversion(
                 offsets => JsonSerializer.Serialize(offsets, JsonSerializerOptions.Default),
                 json => JsonSerializer.Deserialize<Dictionary<string, int[]>>(json, JsonSerializerOptions.Default) ?? new Dictionary<string, int[]>(),
+                // Compared entry by entry (every command's change detection asks; serializing both sides each time cost CPU).
                 new ValueComparer<Dictionary<string, int[]>>(
-                    (a, b) => JsonSerializer.Serialize(a, JsonSerializerOptions.Default) == JsonSerializer.Serialize(b, JsonSerializerOptions.Default),
-                    v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default).GetHashCode(StringComparison.Ordinal),
+                    (a, b) => SameOffsets(a, b),
+                    v => v.Count,
                     v => v.ToDictionary(p => p.Key, p => p.Value.ToArray())));
         builder.HasOne<Regions.Region>().WithMany().HasForeignKey(p => p.RegionCode).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(p => new { p.DefinitionId, p.DefinitionVersion });
@@ -46,6 +47,10 @@ internal sealed class DecisionProcessConfiguration : IEntityTypeConfiguration<De
         builder.HasOne<StoredWorkflowDefinition>().WithMany()
             .HasForeignKey(p => new { p.DefinitionId, p.DefinitionVersion }).OnDelete(DeleteBehavior.Restrict);
     }
+
+    private static bool SameOffsets(Dictionary<string, int[]>? a, Dictionary<string, int[]>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Count == b.Count
+            && a.All(p => b.TryGetValue(p.Key, out var other) && p.Value.AsSpan().SequenceEqual(other)));
 }
 
 internal sealed class ConceptVersionConfiguration : IEntityTypeConfiguration<ConceptVersion>
