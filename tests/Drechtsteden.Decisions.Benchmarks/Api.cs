@@ -8,7 +8,8 @@ namespace Drechtsteden.Decisions.Benchmarks;
 /// <summary>The app's HTTP API as the benchmark uses it: demo accounts (password "demo"), bearer tokens, JSON.</summary>
 internal sealed class Api(string baseUrl) : IDisposable
 {
-    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
+    /// <summary>Tokens per user, minted again after five minutes (they expire; a soak runs longer than they live).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Token, DateTimeOffset At)> _tokens = new(StringComparer.Ordinal);
 
     public HttpClient Http { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
     {
@@ -16,16 +17,19 @@ internal sealed class Api(string baseUrl) : IDisposable
         Timeout = TimeSpan.FromSeconds(30),
     };
 
+    /// <summary>For the one long request (verifying the whole trail at full size): the same server, minutes to answer.</summary>
+    public HttpClient Slow { get; } = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(30) };
+
     public static string Slug(string name) => name.ToLowerInvariant().Replace(' ', '-');
 
     public async Task<string> TokenAsync(string user)
     {
-        if (_tokens.TryGetValue(user, out var token))
-            return token;
+        if (_tokens.TryGetValue(user, out var known) && DateTimeOffset.UtcNow - known.At < TimeSpan.FromMinutes(5))
+            return known.Token;
         using var response = await Http.PostAsJsonAsync("/api/auth/token", new { userName = user, password = "demo" });
         response.EnsureSuccessStatusCode();
-        token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
-        _tokens[user] = token;
+        var token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
+        _tokens[user] = (token, DateTimeOffset.UtcNow);
         return token;
     }
 
@@ -38,17 +42,21 @@ internal sealed class Api(string baseUrl) : IDisposable
         return request;
     }
 
-    public async Task<JsonNode> SendAsync(HttpMethod method, string path, string user, object? body = null)
+    public async Task<JsonNode> SendAsync(HttpMethod method, string path, string user, object? body = null, bool slow = false)
     {
         using var request = await RequestAsync(method, path, user, body);
-        using var response = await Http.SendAsync(request);
+        using var response = await (slow ? Slow : Http).SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{method} {path} as {user}: {(int)response.StatusCode} {text}");
         return JsonNode.Parse(text.Length == 0 ? "null" : text) ?? new JsonObject();
     }
 
-    public void Dispose() => Http.Dispose();
+    public void Dispose()
+    {
+        Http.Dispose();
+        Slow.Dispose();
+    }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }
