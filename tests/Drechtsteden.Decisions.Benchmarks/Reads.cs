@@ -87,16 +87,8 @@ internal static class AuditSpeed
                 bounds.Add(reader.GetGuid(0));
         bounds = bounds.Distinct().Order().ToList();
         stopwatch.Restart();
-        var counts = await Task.WhenAll(Enumerable.Range(0, bounds.Count + 1).Select(i => Task.Run(() =>
+        var counts = await Task.WhenAll(Drechtsteden.Decisions.Web.Audit.AuditVerifier.RangeFilters(bounds).Select(where => Task.Run(() =>
         {
-            string Bound(int b) => $"'{bounds[b]:D}'::uuid";
-            var where = i switch
-            {
-                _ when bounds.Count == 0 => "",
-                0 => $"WHERE e.chain_id < {Bound(0)}",
-                _ when i == bounds.Count => $"WHERE e.chain_id >= {Bound(i - 1)}",
-                _ => $"WHERE e.chain_id >= {Bound(i - 1)} AND e.chain_id < {Bound(i)}",
-            };
             using var connection = data.OpenConnection();
             using var export = connection.BeginBinaryExport($"""
                 COPY (SELECT e.id, e.uuid, e.chain_id, e.chain_sequence, e.recorded_at, e.actor_id, e.actor_name, e.actor_role, e.actor_municipality, e.action,

@@ -78,19 +78,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             SELECT unnest(percentile_disc({Enumerable.Range(1, parallel - 1).Select(i => (double)i / parallel).ToArray()}) WITHIN GROUP (ORDER BY id)) AS "Value" FROM processes
             """).ToListAsync(cancellationToken);
         bounds = bounds.Distinct().Order().ToList();
-        var walks = Enumerable.Range(0, bounds.Count + 1).Select(i =>
-        {
-            // COPY takes no parameters: the bounds are process ids (UUIDs), written as literals.
-            string Bound(int b) => $"'{bounds[b]:D}'::uuid";
-            var where = i switch
-            {
-                _ when bounds.Count == 0 => "",
-                0 => $"WHERE e.chain_id < {Bound(0)}",
-                _ when i == bounds.Count => $"WHERE e.chain_id >= {Bound(i - 1)}",
-                _ => $"WHERE e.chain_id >= {Bound(i - 1)} AND e.chain_id < {Bound(i)}",
-            };
-            return WalkChainsAsync(connectionString, context, where, cancellationToken);
-        }).ToList();
+        var walks = RangeFilters(bounds).Select(where => WalkChainsAsync(connectionString, context, where, cancellationToken)).ToList();
         var leaves = WalkLeavesAsync(connectionString, context, witnessed, cancellationToken);
         var rows = CompareRowsAsync(connectionString, cancellationToken);
         var results = await Task.WhenAll(walks);
@@ -107,6 +95,22 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         if (witnessed is null && results.Sum(w => w.Entries) == 0 && log.Enabled)
             status = AuditStatus.Valid; // an empty trail has nothing to anchor
         return new AuditVerification(status, results.Sum(w => w.Entries), results.Sum(w => w.Chains), broken, anchor);
+    }
+
+    /// <summary>
+    /// The WHERE clauses of the ranges of chains between <paramref name="bounds"/> (sorted process ids), one per range.
+    /// COPY takes no parameters: the bounds are UUIDs, written as literals.
+    /// </summary>
+    public static List<string> RangeFilters(IReadOnlyList<Guid> bounds)
+    {
+        string Bound(int b) => $"'{bounds[b]:D}'::uuid";
+        return [.. Enumerable.Range(0, bounds.Count + 1).Select(i => i switch
+        {
+            _ when bounds.Count == 0 => "",
+            0 => $"WHERE e.chain_id < {Bound(0)}",
+            _ when i == bounds.Count => $"WHERE e.chain_id >= {Bound(i - 1)}",
+            _ => $"WHERE e.chain_id >= {Bound(i - 1)} AND e.chain_id < {Bound(i)}",
+        })];
     }
 
     /// <summary>Verifies one chain as <see cref="VerifyChainAsync(Guid, IReadOnlyList{AuditEntry}, CancellationToken)"/>, reading it first.</summary>
