@@ -98,6 +98,49 @@ public static class Benchmark
         var municipalities = (await api.SendAsync(HttpMethod.Get, "/api/municipalities", "coordinator")).AsArray()
             .Select(m => (Code: m!["code"]!.GetValue<string>(), Name: m["name"]!.GetValue<string>())).Where(m => m.Code.CompareTo("GM2000") < 0).ToList();
 
+        // --compare: an A-B-A-B-A of one change instead of the full run — "A" this build as configured, "B" with
+        // --compare-env NAME=VALUE[,NAME=VALUE] added to its environment or another build's dll (--compare-app path);
+        // each further --compare-env is a variant C, D, … (rounds A B C A B C A). Each round restarts the app, warms it
+        // up, and measures command capacity with the CPU per command (app, witness, PostgreSQL) and the process resource
+        // read with its CPU per read: CPU per operation is what a busy neighbour on the machine disturbs least.
+        if (args.Contains("--compare"))
+        {
+            await app.DisposeAsync();
+            var variantDll = Array.IndexOf(args, "--compare-app") is var ca and >= 0 ? Path.GetFullPath(args[ca + 1]) : appDll;
+            var variants = new List<(string Label, string Dll, Dictionary<string, string> Environment, string Description)> { ("A", appDll, environment, "as built") };
+            var envOptions = args.Select((a, i) => (a, i)).Where(p => p.a == "--compare-env").Select(p => args[p.i + 1]).DefaultIfEmpty("").ToList();
+            foreach (var option in envOptions)
+            {
+                var variantEnvironment = new Dictionary<string, string>(environment);
+                foreach (var pair in option.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    variantEnvironment[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
+                variants.Add(($"{(char)('A' + variants.Count)}", variantDll, variantEnvironment, $"{(variantDll == appDll ? "" : variantDll + " ")}{option}"));
+            }
+            var figures = variants.ToDictionary(v => v.Label, _ => new List<(double Rate, double CpuCommand, double ReadRate, double ReadP95, double CpuRead)>());
+            var rounds = Enumerable.Repeat(variants, 2).SelectMany(v => v).Append(variants[0]).ToList();
+            foreach (var (label, dll, variantEnvironment, _) in rounds)
+            {
+                await using var host = new AppHost(dll, variantEnvironment);
+                await host.StartAsync();
+                using var roundApi = new Api(host.BaseUrl);
+                double cpuStart = 0, cpuEnd = 0;
+                var (_, measured) = await Commands.RunAsync(roundApi, municipalities, settings.CommandRate, TimeSpan.FromSeconds(1), settings.WarmUp, TimeSpan.FromSeconds(quick ? 10 : 20),
+                    start => { if (start) cpuStart = CpuSeconds(host.Pid); else cpuEnd = CpuSeconds(host.Pid); });
+                var cpuCommand = (cpuEnd - cpuStart) * 1000 / Math.Max(1, measured.Count);
+                var (read, cpuRead) = await Reads.ResourceAsync(roundApi, data, settings.WarmUp, TimeSpan.FromSeconds(quick ? 8 : 15), () => CpuSeconds(host.Pid));
+                figures[label].Add((measured.PerSecond, cpuCommand, read.PerSecond, read.P95, cpuRead));
+                Console.WriteLine($"  {label}: commands {measured.PerSecond:0}/s, {cpuCommand:0.00} ms CPU each; resource reads {read.PerSecond:0}/s, p95 {read.P95:0.0} ms, {cpuRead:0.00} ms CPU each");
+            }
+            string Mean(string label, Func<(double Rate, double CpuCommand, double ReadRate, double ReadP95, double CpuRead), double> pick) =>
+                figures[label].Average(pick).ToString("0.00", CultureInfo.InvariantCulture);
+            Console.WriteLine("  | | variant | commands/s | CPU ms/command | reads/s | read p95 ms | CPU ms/read |");
+            foreach (var (label, _, _, description) in variants)
+                Console.WriteLine($"  | {label} | {description} | {Mean(label, f => f.Rate)} | {Mean(label, f => f.CpuCommand)} | {Mean(label, f => f.ReadRate)} | {Mean(label, f => f.ReadP95)} | {Mean(label, f => f.CpuRead)} |");
+            if (!keep && !reused)
+                try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return 0;
+        }
+
         // Baselines first, on the same server, with the app's connection settings (its statements are prepared on their
         // connection, Database:MaxAutoPrepare = 64): the same advantage for the hand-written code.
         await using var baselineData = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { MaxPoolSize = 64, MaxAutoPrepare = 64 }.ConnectionString);

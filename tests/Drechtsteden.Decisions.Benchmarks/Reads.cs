@@ -59,6 +59,28 @@ internal static partial class Reads
         return results;
     }
 
+    /// <summary>The process resource alone (8 callers, after a warm-up), with the CPU each read cost (<paramref name="cpuSeconds"/>).</summary>
+    public static async Task<(LatencyStats Stats, double CpuMilliseconds)> ResourceAsync(Api api, NpgsqlDataSource data, TimeSpan warmUp, TimeSpan duration, Func<double> cpuSeconds)
+    {
+        var ids = new List<Guid>();
+        await using (var command = data.CreateCommand("SELECT id FROM processes ORDER BY random() LIMIT 2000"))
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                ids.Add(reader.GetGuid(0));
+        await api.TokenAsync("admin");
+        async Task<bool> Send(int i)
+        {
+            using var request = await api.RequestAsync(HttpMethod.Get, $"/api/processes/{ids[i % ids.Count]}", "admin");
+            using var response = await api.Http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        }
+        await Measure.ClosedLoopAsync(8, warmUp, Send);
+        var start = cpuSeconds();
+        var stats = await Measure.ClosedLoopAsync(8, duration, Send);
+        return (stats, (cpuSeconds() - start) * 1000 / Math.Max(1, stats.Count));
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
 }
