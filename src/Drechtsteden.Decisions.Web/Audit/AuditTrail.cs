@@ -87,15 +87,24 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         return await strategy.ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
+            // A unit may turn change detection off once it has saved its changes (CommandPipeline); each attempt starts with it on.
+            db.ChangeTracker.AutoDetectChangesEnabled = true;
             _heads.Clear(); // chain heads read by a rolled-back attempt are stale, and its locks are gone
             _locked.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            // A failure rolls the whole unit back and retries it: savepoints around each SaveChanges would only cost round trips.
-            db.Database.AutoSavepointsEnabled = false;
-            var result = await work();
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
+            try
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                // A failure rolls the whole unit back and retries it: savepoints around each SaveChanges would only cost round trips.
+                db.Database.AutoSavepointsEnabled = false;
+                var result = await work();
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            finally
+            {
+                db.ChangeTracker.AutoDetectChangesEnabled = true;
+            }
         });
     }
 

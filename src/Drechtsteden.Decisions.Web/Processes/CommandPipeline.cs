@@ -258,7 +258,20 @@ public sealed class CommandPipeline(
             ? await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken)
             : await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR SHARE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
-    public uint VersionOf(DecisionProcess process) => db.Entry(process).Property<uint>("Version").CurrentValue;
+    /// <summary>The process row's version (xmin), as last read or written; store-generated, so there is nothing to detect for it.</summary>
+    public uint VersionOf(DecisionProcess process)
+    {
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return db.Entry(process).Property<uint>("Version").CurrentValue;
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
+    }
 
     /// <summary>
     /// The whole aggregate in one query, tracked; compiled once (no expression tree to walk per command). Its tag sends
@@ -283,6 +296,9 @@ public sealed class CommandPipeline(
             {
                 var (process, warnings) = await work();
                 await db.SaveChangesAsync(cancellationToken);
+                // Everything the command changed is saved; what this transaction adds after it (the idempotency record)
+                // is added explicitly, so the closing save need not compare the whole aggregate with its snapshot again.
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
                 var answer = new CommandAnswer(process.Id, process.State, VersionOf(process), warnings);
                 db.Remember(key, actor, answer, Now);
                 return answer;

@@ -105,13 +105,12 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>The DTO and the aggregate it was made from, in one read (pages need both: the definition, the meetings).</summary>
     public async Task<(ProcessDto Dto, DecisionProcess Process)?> ReadAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
     {
-        // Tracked, so the row version read is the one of exactly these rows (it becomes the ETag); one query for the aggregate.
-        var process = await db.ProcessAggregates.AsSingleQuery().Readable(actor, region).FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
-        if (process is null)
+        // One query for the aggregate and the row version read with exactly these rows (it becomes the ETag); not tracked.
+        var read = await db.ProcessAggregates.AsNoTracking().AsSingleQuery().Readable(actor, region).Where(p => p.Id == id)
+            .Select(p => new { Process = p, Version = EF.Property<uint>(p, "Version") }).FirstOrDefaultAsync(cancellationToken);
+        if (read is null)
             return null;
-        var version = db.Entry(process).Property<uint>("Version").CurrentValue;
-        db.ChangeTracker.Clear();
-        return (await ToDtoAsync(process, version, actor, cancellationToken), process);
+        return (await ToDtoAsync(read.Process, read.Version, actor, cancellationToken), read.Process);
     }
 
     /// <summary>The aggregate itself, read-only, for pages that need more than the DTO (the definition, the items' meetings).</summary>
