@@ -176,11 +176,14 @@ public static class Benchmark
         rows.Add(("a. commands", "capacity / B3", $"{ofB3:P0}", "", null));
 
         // b. Reads.
-        var reads = await Reads.RunAsync(api, data, settings.ReadTime, settings.WarmUp / 5);
+        // Each kind of read warms up as long as the commands did (JIT tiering settles per code path: a server runs for days).
+        var reads = await Reads.RunAsync(api, data, settings.ReadTime, settings.WarmUp);
         foreach (var (name, stats) in reads)
         {
             results[$"read-{name}"] = Json(stats);
-            rows.Add(("b. reads", $"{name} p50 / p95 / p99", $"{stats.P50:0.0} / {stats.P95:0.0} / {stats.P99:0.0} ms ({stats.PerSecond:0}/s)", "p95 ≤ 20 ms", stats.P95 <= 20));
+            // Issue 19's targets: the resource 10 ms, the list 15 ms, the page 20 ms (p95, 8 callers).
+            var target = name.Contains("(list)", StringComparison.Ordinal) ? 15 : name.Contains("(page)", StringComparison.Ordinal) ? 20 : 10;
+            rows.Add(("b. reads", $"{name} p50 / p95 / p99", $"{stats.P50:0.0} / {stats.P95:0.0} / {stats.P99:0.0} ms ({stats.PerSecond:0}/s)", $"p95 ≤ {target} ms", stats.P95 <= target));
         }
         var memory = app.ResidentMegabytes();
 
