@@ -73,10 +73,16 @@ internal sealed class MemoryHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var info = GC.GetGCMemoryInfo();
+        // The live heap is best seen after a full collection (a gen-0 one leaves older garbage counted): the latest of a
+        // blocking and a background gen-2 collection, 0 before the first.
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var full = blocking.Index >= background.Index ? blocking : background;
         var resident = Environment.WorkingSet;
         var data = new Dictionary<string, object>
         {
             ["heapAfterLastCollectionBytes"] = info.HeapSizeBytes,
+            ["heapAfterLastFullCollectionBytes"] = full.Index == 0 ? 0L : full.HeapSizeBytes,
             ["residentBytes"] = resident,
             ["collections"] = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
             ["serverGc"] = System.Runtime.GCSettings.IsServerGC,

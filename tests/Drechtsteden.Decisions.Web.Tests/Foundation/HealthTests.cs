@@ -49,6 +49,26 @@ public sealed class HealthTests
         Assert.That(await DescriptionAsync(ready), Does.Contain("Cannot use PostgreSQL at 127.0.0.1"), "an administrator learns why");
     }
 
+    [Test]
+    public async Task Ready_tells_an_administrator_the_heap_after_the_last_full_collection()
+    {
+        await using var app = new DecisionsAppFactory(await TestPostgres.CreateMigratedDatabaseAsync());
+        using var client = app.CreateClient();
+        // The app runs in this process: a full, blocking collection here is the app's last full collection.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        var expected = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes;
+
+        using var ready = await AsAdminAsync(client);
+
+        using var json = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        var memory = json.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "memory").GetProperty("data");
+        var full = memory.GetProperty("heapAfterLastFullCollectionBytes").GetInt64();
+        Assert.That(full, Is.GreaterThan(0), "the soak compares this figure: the live heap, not what a gen-0 collection left");
+        // A background collection may have finished since; then its figure is the later one.
+        if (GC.GetGCMemoryInfo(GCKind.Background).Index < GC.GetGCMemoryInfo(GCKind.FullBlocking).Index)
+            Assert.That(full, Is.EqualTo(expected));
+    }
+
     private static async Task<HttpResponseMessage> AsAdminAsync(HttpClient client)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
