@@ -16,21 +16,11 @@ internal static partial class Reads
             await Measure.ClosedLoopAsync(8, warmUp, send);
             return await Measure.ClosedLoopAsync(8, duration, send);
         }
-        var ids = new List<Guid>();
-        await using (var command = data.CreateCommand("SELECT id FROM processes ORDER BY random() LIMIT 2000"))
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                ids.Add(reader.GetGuid(0));
+        var ids = await ProcessIdsAsync(data);
         // An administrator reads every process (the generated ones are in regions of their own).
         await api.TokenAsync("admin");
         var results = new List<(string, LatencyStats)>();
-        results.Add(("GET /api/processes/{id}", await Warm(async i =>
-        {
-            using var request = await api.RequestAsync(HttpMethod.Get, $"/api/processes/{ids[i % ids.Count]}", "admin");
-            using var response = await api.Http.SendAsync(request);
-            await response.Content.ReadAsByteArrayAsync();
-            return response.IsSuccessStatusCode;
-        })));
+        results.Add(("GET /api/processes/{id}", await Warm(ResourceRead(api, ids))));
         results.Add(("GET /api/processes (list)", await Warm(async _ =>
         {
             using var request = await api.RequestAsync(HttpMethod.Get, "/api/processes", "admin");
@@ -62,24 +52,34 @@ internal static partial class Reads
     /// <summary>The process resource alone (8 callers, after a warm-up), with the CPU each read cost (<paramref name="cpuSeconds"/>).</summary>
     public static async Task<(LatencyStats Stats, double CpuMilliseconds)> ResourceAsync(Api api, NpgsqlDataSource data, TimeSpan warmUp, TimeSpan duration, Func<double> cpuSeconds)
     {
-        var ids = new List<Guid>();
-        await using (var command = data.CreateCommand("SELECT id FROM processes ORDER BY random() LIMIT 2000"))
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                ids.Add(reader.GetGuid(0));
+        var ids = await ProcessIdsAsync(data);
         await api.TokenAsync("admin");
-        async Task<bool> Send(int i)
-        {
-            using var request = await api.RequestAsync(HttpMethod.Get, $"/api/processes/{ids[i % ids.Count]}", "admin");
-            using var response = await api.Http.SendAsync(request);
-            await response.Content.ReadAsByteArrayAsync();
-            return response.IsSuccessStatusCode;
-        }
-        await Measure.ClosedLoopAsync(8, warmUp, Send);
+        var send = ResourceRead(api, ids);
+        await Measure.ClosedLoopAsync(8, warmUp, send);
         var start = cpuSeconds();
-        var stats = await Measure.ClosedLoopAsync(8, duration, Send);
+        var stats = await Measure.ClosedLoopAsync(8, duration, send);
         return (stats, (cpuSeconds() - start) * 1000 / Math.Max(1, stats.Count));
     }
+
+    /// <summary>2,000 processes at random, the ones the reads ask for.</summary>
+    private static async Task<List<Guid>> ProcessIdsAsync(NpgsqlDataSource data)
+    {
+        var ids = new List<Guid>();
+        await using var command = data.CreateCommand("SELECT id FROM processes ORDER BY random() LIMIT 2000");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
+    /// <summary>GET /api/processes/{id} as an administrator, the i-th call on the i-th process (round robin).</summary>
+    private static Func<int, Task<bool>> ResourceRead(Api api, List<Guid> ids) => async i =>
+    {
+        using var request = await api.RequestAsync(HttpMethod.Get, $"/api/processes/{ids[i % ids.Count]}", "admin");
+        using var response = await api.Http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return response.IsSuccessStatusCode;
+    };
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
