@@ -140,12 +140,20 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>Per college, the start of its earliest planned meeting after <paramref name="now"/> (enough for the status lights, <see cref="ProcessStatusRules.College"/>).</summary>
     public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> NextMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var rows = await db.Meetings.AsNoTracking()
-            .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now)
-            .GroupBy(m => m.MunicipalityCode).Select(g => new { Code = g.Key, First = g.Min(m => m.StartsAt) })
-            .ToListAsync(cancellationToken);
-        return rows.ToDictionary(r => r.Code, r => (IReadOnlyList<DateTimeOffset>)[r.First]);
+        // One index probe per college on (municipality_code, starts_at), the first row only: grouping every planned
+        // meeting of the colleges to take each one's minimum read ≈ 5,700 rows at full size for the 100 processes of a page.
+        var list = codes.ToArray();
+        var planned = nameof(MeetingStatus.Planned);
+        var rows = await db.Database.SqlQuery<NextMeetingRow>($"""
+            SELECT c.code AS municipality_code, n.starts_at
+            FROM unnest({list}) AS c(code)
+            CROSS JOIN LATERAL (SELECT m.starts_at FROM meetings m
+                WHERE m.municipality_code = c.code AND m.status = {planned} AND m.starts_at > {now} ORDER BY m.starts_at LIMIT 1) n
+            """).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.MunicipalityCode, r => (IReadOnlyList<DateTimeOffset>)[r.StartsAt]);
     }
+
+    private sealed record NextMeetingRow(string MunicipalityCode, DateTimeOffset StartsAt);
 
     /// <summary>Per college, the starts of its planned meetings after <paramref name="now"/> and before <paramref name="until"/>.</summary>
     public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> PlannedMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
