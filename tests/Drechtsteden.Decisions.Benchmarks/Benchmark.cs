@@ -141,6 +141,24 @@ public static class Benchmark
             return 0;
         }
 
+        // --audit-only N: the verification against the plain COPY only, N times in turn (for measuring a change to it).
+        if (Array.IndexOf(args, "--audit-only") is var ao and >= 0)
+        {
+            var times = ao + 1 < args.Length && int.TryParse(args[ao + 1], out var n) ? n : 3;
+            for (var i = 0; i < times; i++)
+            {
+                var marks = new Dictionary<string, (double App, double PostgreSql, double Harness)>();
+                var (checkedEntries, verifyTime, plainTime) = await AuditSpeed.RunAsync(api, data, name => marks[name] = CpuSplit(app.Pid));
+                string Cpu(string from, string to) =>
+                    $"app {marks[to].App - marks[from].App:0.00} s, PostgreSQL {marks[to].PostgreSql - marks[from].PostgreSql:0.00} s, harness {marks[to].Harness - marks[from].Harness:0.00} s";
+                Console.WriteLine($"  verify {checkedEntries:N0} entries: {checkedEntries / verifyTime:N0}/s in {verifyTime:0.00} s (CPU {Cpu("verify", "verified")}); "
+                    + $"plain COPY {checkedEntries / plainTime:N0}/s in {plainTime:0.00} s (CPU {Cpu("plain", "read")}); ratio {plainTime / verifyTime:P0}");
+            }
+            if (!keep && !reused)
+                try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return 0;
+        }
+
         // Baselines first, on the same server, with the app's connection settings (its statements are prepared on their
         // connection, Database:MaxAutoPrepare = 64): the same advantage for the hand-written code.
         await using var baselineData = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { MaxPoolSize = 64, MaxAutoPrepare = 64 }.ConnectionString);
@@ -369,6 +387,13 @@ public static class Benchmark
     /// </summary>
     private static double CpuSeconds(int appPid)
     {
+        var (app, postgreSql, _) = CpuSplit(appPid);
+        return app + postgreSql;
+    }
+
+    /// <summary>CPU seconds so far of the app (with its children: the witness), of PostgreSQL's processes and of the harness itself.</summary>
+    private static (double App, double PostgreSql, double Harness) CpuSplit(int appPid)
+    {
         var stats = new Dictionary<int, (int Parent, string Name, long Ticks)>();
         foreach (var directory in Directory.GetDirectories("/proc"))
         {
@@ -387,7 +412,8 @@ public static class Benchmark
             }
         }
         bool Under(int pid) => pid == appPid || (stats.TryGetValue(pid, out var s) && s.Parent > 1 && Under(s.Parent));
-        return stats.Where(p => p.Value.Name == "postgres" || Under(p.Key)).Sum(p => p.Value.Ticks) / 100.0;
+        return (stats.Where(p => Under(p.Key)).Sum(p => p.Value.Ticks) / 100.0, stats.Where(p => p.Value.Name == "postgres").Sum(p => p.Value.Ticks) / 100.0,
+            Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
     }
 
     /// <summary>Waits until the transparency log holds every entry that existed when the app started; returns how many and how long.</summary>

@@ -88,19 +88,21 @@ internal static partial class Reads
 /// <summary>c. The app's verification of every chain against a plain binary COPY of the same rows (same ranges side by side, no hashing).</summary>
 internal static class AuditSpeed
 {
-    public static async Task<(long Entries, double VerifySeconds, double PlainSeconds)> RunAsync(Api api, NpgsqlDataSource data)
+    public static async Task<(long Entries, double VerifySeconds, double PlainSeconds)> RunAsync(Api api, NpgsqlDataSource data, Action<string>? mark = null)
     {
         await api.TokenAsync("auditor");
+        mark?.Invoke("verify");
         var stopwatch = Stopwatch.StartNew();
         var verification = await api.SendAsync(HttpMethod.Get, "/api/audit/verify", "auditor", slow: true);
         var verifySeconds = stopwatch.Elapsed.TotalSeconds;
+        mark?.Invoke("verified");
         if (!verification["valid"]!.GetValue<bool>())
             throw new InvalidOperationException($"The audit trail does not verify: {verification}");
         var entries = verification["entriesChecked"]!.GetValue<long>();
 
         // The same rows (entries with their leaves, in chain order) with binary COPY, every value decoded, nothing
         // checked: in the same ranges of chains side by side as the verification, on as many connections.
-        var parallel = Math.Clamp(Environment.ProcessorCount, 2, 4);
+        var parallel = Drechtsteden.Decisions.Web.Audit.AuditVerifier.Ranges;
         var bounds = new List<Guid>();
         await using (var command = data.CreateCommand(
             $"SELECT unnest(percentile_disc(ARRAY[{string.Join(",", Enumerable.Range(1, parallel - 1).Select(i => ((double)i / parallel).ToString(System.Globalization.CultureInfo.InvariantCulture)))}]) WITHIN GROUP (ORDER BY id)) FROM processes"))
@@ -108,6 +110,7 @@ internal static class AuditSpeed
             while (await reader.ReadAsync())
                 bounds.Add(reader.GetGuid(0));
         bounds = bounds.Distinct().Order().ToList();
+        mark?.Invoke("plain");
         stopwatch.Restart();
         var counts = await Task.WhenAll(Drechtsteden.Decisions.Web.Audit.AuditVerifier.RangeFilters(bounds).Select(where => Task.Run(() =>
         {
@@ -145,6 +148,7 @@ internal static class AuditSpeed
             return rows;
         })));
         var rows = counts.Sum();
+        mark?.Invoke("read");
         return (entries, verifySeconds, stopwatch.Elapsed.TotalSeconds * entries / Math.Max(1, rows));
     }
 }

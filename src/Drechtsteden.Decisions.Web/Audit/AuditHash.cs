@@ -31,45 +31,90 @@ public static class AuditHash
         SkipValidation = true,
     };
 
-    public static string CanonicalForm(AuditEntry e) => Encoding.UTF8.GetString(CanonicalBytes(e).WrittenSpan);
+    /// <summary>The canonical form's buffer and writer of this thread, reused from entry to entry (no allocation per entry).</summary>
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _scratch;
 
-    public static string Compute(AuditEntry e) => Convert.ToHexString(SHA256.HashData(CanonicalBytes(e).WrittenSpan)).ToLowerInvariant();
+    public static string CanonicalForm(AuditEntry e) => Encoding.UTF8.GetString(CanonicalBytes(e));
+
+    public static string Compute(AuditEntry e)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        ComputeInto(e, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>The SHA-256 of the entry's canonical form into <paramref name="hash"/> (32 bytes), without a string on the way.</summary>
+    public static void ComputeInto(AuditEntry e, Span<byte> hash) => SHA256.HashData(CanonicalBytes(e), hash);
+
+    /// <summary>
+    /// True when <paramref name="hex"/> is the lower-case hex of <paramref name="hash"/> — how hashes are stored. Compared
+    /// without decoding: any other spelling (upper case, other length) is not the stored form and does not match.
+    /// </summary>
+    public static bool IsHexOf(ReadOnlySpan<byte> hash, string? hex)
+    {
+        if (hex is null || hex.Length != hash.Length * 2)
+            return false;
+        Span<char> expected = stackalloc char[SHA256.HashSizeInBytes * 2];
+        return Convert.TryToHexStringLower(hash, expected, out var written) && expected[..written].SequenceEqual(hex);
+    }
 
     public static string HashOf(string canonicalForm) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalForm))).ToLowerInvariant();
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalForm)));
 
-    /// <summary>The canonical form as UTF-8: fields in this fixed order, nulls written as null.</summary>
-    private static ArrayBufferWriter<byte> CanonicalBytes(AuditEntry e)
+    /// <summary>The canonical form as UTF-8: fields in this fixed order, nulls written as null. Valid until the thread's next call.</summary>
+    private static ReadOnlySpan<byte> CanonicalBytes(AuditEntry e)
     {
-        var buffer = new ArrayBufferWriter<byte>(512 + (e.Before?.Length ?? 0) + (e.After?.Length ?? 0));
-        using var w = new Utf8JsonWriter(buffer, WriterOptions);
+        if (_scratch is not var (buffer, w))
+        {
+            buffer = new ArrayBufferWriter<byte>(4096);
+            w = new Utf8JsonWriter(buffer, WriterOptions);
+            _scratch = (buffer, w);
+        }
+        // A buffer grown by a very long entry is not kept: the next entry starts small again.
+        if (buffer.Capacity > 1 << 20)
+        {
+            buffer = new ArrayBufferWriter<byte>(4096);
+            _scratch = (buffer, w);
+        }
+        buffer.ResetWrittenCount();
+        w.Reset(buffer);
         w.WriteStartObject();
-        w.WriteNumber("v", 1);
-        w.WriteString("chain", e.ChainId.ToString("D"));
-        w.WriteNumber("sequence", e.ChainSequence);
-        w.WriteString("previous", e.PreviousHash);
-        w.WriteString("uuid", e.Uuid.ToString("D"));
-        w.WriteString("at", FormatInstant(e.RecordedAt));
-        w.WriteString("actorId", e.ActorId);
-        w.WriteString("actorName", e.ActorName);
-        w.WriteString("actorRole", e.ActorRole);
-        w.WriteString("actorMunicipality", e.ActorMunicipality);
-        w.WriteString("action", e.Action);
-        w.WriteString("resource", e.Resource);
-        w.WriteString("resourceId", e.ResourceId);
-        w.WriteString("resourceName", e.ResourceName);
-        w.WriteString("process", e.ProcessId?.ToString("D"));
-        w.WriteString("item", e.ItemId?.ToString("D"));
-        w.WriteString("municipality", e.MunicipalityCode);
-        w.WriteString("before", e.Before);
-        w.WriteString("after", e.After);
-        w.WriteString("reason", e.Reason);
-        w.WriteNumber("status", e.Status);
-        w.WriteString("correlation", e.CorrelationId);
-        w.WriteString("client", e.ClientAddress);
+        w.WriteNumber("v"u8, 1);
+        w.WriteString("chain"u8, e.ChainId);
+        w.WriteNumber("sequence"u8, e.ChainSequence);
+        w.WriteString("previous"u8, e.PreviousHash);
+        w.WriteString("uuid"u8, e.Uuid);
+        Span<char> at = stackalloc char[32];
+        w.WriteString("at"u8, FormatInstant(e.RecordedAt, at));
+        w.WriteString("actorId"u8, e.ActorId);
+        w.WriteString("actorName"u8, e.ActorName);
+        w.WriteString("actorRole"u8, e.ActorRole);
+        w.WriteString("actorMunicipality"u8, e.ActorMunicipality);
+        w.WriteString("action"u8, e.Action);
+        w.WriteString("resource"u8, e.Resource);
+        w.WriteString("resourceId"u8, e.ResourceId);
+        w.WriteString("resourceName"u8, e.ResourceName);
+        WriteId("process"u8, e.ProcessId);
+        WriteId("item"u8, e.ItemId);
+        w.WriteString("municipality"u8, e.MunicipalityCode);
+        w.WriteString("before"u8, e.Before);
+        w.WriteString("after"u8, e.After);
+        w.WriteString("reason"u8, e.Reason);
+        w.WriteNumber("status"u8, e.Status);
+        w.WriteString("correlation"u8, e.CorrelationId);
+        w.WriteString("client"u8, e.ClientAddress);
         w.WriteEndObject();
         w.Flush();
-        return buffer;
+        return buffer.WrittenSpan;
+
+        void WriteId(ReadOnlySpan<byte> name, Guid? id)
+        {
+            if (id is { } value)
+                w.WriteString(name, value);
+            else
+                w.WriteNull(name);
+        }
     }
 
     /// <summary>Canonical JSON of a document: keys sorted (ordinal), no whitespace.</summary>
@@ -78,8 +123,11 @@ public static class AuditHash
     /// <summary>PostgreSQL keeps microseconds; an instant is cut to them before it is stored and hashed.</summary>
     public static DateTimeOffset ToMicroseconds(DateTimeOffset instant) => Time.Instants.ToMicroseconds(instant);
 
-    private static string FormatInstant(DateTimeOffset instant) =>
-        instant.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>The instant in UTC with exactly six fraction digits, formatted into <paramref name="text"/>.</summary>
+    private static ReadOnlySpan<char> FormatInstant(DateTimeOffset instant, Span<char> text) =>
+        instant.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)
+            ? text[..written]
+            : throw new InvalidOperationException("An instant did not fit its canonical form.");
 
     private static JsonNode Sort(JsonNode node) => node switch
     {

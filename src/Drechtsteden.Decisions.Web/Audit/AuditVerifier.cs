@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -63,6 +63,12 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         FROM audit_entries e LEFT JOIN audit_log l ON l.entry_id = e.id
         """;
 
+    /// <summary>
+    /// How many ranges of chains are walked side by side: one per core, at least two, at most four (measured on two
+    /// cores: four ranges made the walks no faster and PostgreSQL's side of a plain read dearer).
+    /// </summary>
+    public static int Ranges => Math.Clamp(Environment.ProcessorCount, 2, 4);
+
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
     {
         var connectionString = db.Database.GetConnectionString()!;
@@ -70,19 +76,21 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         var (witnessed, problems) = state.LogId is { } logId ? await log.LatestWitnessedAsync(logId, cancellationToken) : (null, new List<string>());
         if (!log.Enabled)
             problems.Insert(0, log.Key is null ? "het auditlog heeft geen sleutel" : "het transparantielog staat uit");
-        var context = new WalkContext(state, witnessed?.Checkpoint.Size ?? 0);
+        var signed = await SignedCheckpointsAsync(connectionString, witnessed, cancellationToken);
+        // The tree as it stood when the verification began: every leaf below this size is checked.
+        var leaves = new LeafTable(Math.Max(state.Size, signed.Count > 0 ? signed[^1].Size : 0));
+        var context = new WalkContext(state, witnessed?.Checkpoint.Size ?? 0, leaves);
 
         // Ranges of chain ids with about as many chains each (process ids are UUIDv7: time-ordered, not uniform).
-        var parallel = Math.Clamp(Environment.ProcessorCount, 2, 4);
+        var parallel = Ranges;
         var bounds = await db.Database.SqlQuery<Guid>($"""
             SELECT unnest(percentile_disc({Enumerable.Range(1, parallel - 1).Select(i => (double)i / parallel).ToArray()}) WITHIN GROUP (ORDER BY id)) AS "Value" FROM processes
             """).ToListAsync(cancellationToken);
         bounds = bounds.Distinct().Order().ToList();
         var walks = RangeFilters(bounds).Select(where => WalkChainsAsync(connectionString, context, where, cancellationToken)).ToList();
-        var leaves = WalkLeavesAsync(connectionString, context, witnessed, cancellationToken);
         var rows = CompareRowsAsync(connectionString, cancellationToken);
         var results = await Task.WhenAll(walks);
-        var leafBroken = await leaves;
+        var leafBroken = await CheckTreeAsync(connectionString, leaves, signed, witnessed, cancellationToken);
         var rowBroken = await rows;
 
         var broken = results.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault() ?? leafBroken ?? rowBroken;
@@ -155,7 +163,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             }
         }
 
-        var context = new WalkContext(state, witnessedSize);
+        var context = new WalkContext(state, witnessedSize, null);
         var walk = new ChainWalk(context);
         foreach (var entry in entries)
         {
@@ -171,7 +179,35 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     /// <summary>The log's state row: its id, size and the (tx, id) position up to which every entry must be a leaf.</summary>
     private sealed record LogState(Guid? LogId, long Size, ulong PositionTx, long PositionId);
 
-    private sealed record WalkContext(LogState Log, long WitnessedSize);
+    /// <param name="Leaves">Where the chain walks put the leaf hashes they read, for the tree's check; null for one chain.</param>
+    private sealed record WalkContext(LogState Log, long WitnessedSize, LeafTable? Leaves);
+
+    /// <summary>
+    /// The log's leaf hashes by leaf index below the tree's size at the start, filled by the chain walks side by side
+    /// (each entry's row brings its leaf; each index is written by one walk only). A slot left empty is a leaf whose
+    /// entry is gone, or a leaf that is gone.
+    /// </summary>
+    private sealed class LeafTable(long size)
+    {
+        private readonly byte[] _hashes = GC.AllocateUninitializedArray<byte>(checked((int)(size * Merkle.HashSize)));
+        private readonly bool[] _filled = new bool[size];
+
+        public long Size => size;
+
+        public void Put(long index, byte[] hash)
+        {
+            if (index < 0 || index >= size || hash.Length != Merkle.HashSize)
+                return;
+            hash.CopyTo(_hashes.AsSpan(checked((int)(index * Merkle.HashSize))));
+            _filled[index] = true;
+        }
+
+        public bool Filled(long index) => _filled[index];
+
+        public byte[] Hash(long index) => _hashes.AsSpan(checked((int)(index * Merkle.HashSize)), Merkle.HashSize).ToArray();
+
+        public List<long> Empty() => [.. Enumerable.Range(0, (int)size).Where(i => !_filled[i]).Select(i => (long)i)];
+    }
 
     /// <summary>
     /// Entries outside the latest witnessed checkpoint are on their way while a witness cosigned within the grace period
@@ -258,6 +294,8 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             _lastHash = entry.Hash;
             if (leafIndex is null || leafIndex >= context.WitnessedSize)
                 Outside++;
+            if (leafIndex is { } index && leafHash is not null)
+                context.Leaves?.Put(index, leafHash);
         }
 
         private BrokenEntry? Check(AuditEntry entry, ulong? tx, long? leafIndex, byte[]? leafHash)
@@ -266,10 +304,14 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 return new BrokenEntry(entry.ChainId, _lastSequence + 1, null, $"entry {_lastSequence + 1} is missing (the next one present is {entry.ChainSequence})");
             if (entry.PreviousHash != _lastHash)
                 return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its previous hash does not match the entry before it");
-            var hash = AuditHash.Compute(entry);
-            if (hash != entry.Hash)
+            Span<byte> hash = stackalloc byte[Merkle.HashSize];
+            AuditHash.ComputeInto(entry, hash);
+            if (!AuditHash.IsHexOf(hash, entry.Hash))
                 return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its content does not match its hash (changed after it was written)");
-            if (leafHash is not null && !Merkle.LeafHash(Convert.FromHexString(hash)).AsSpan().SequenceEqual(leafHash))
+            Span<byte> leaf = stackalloc byte[Merkle.HashSize];
+            if (leafHash is not null)
+                Merkle.LeafHash(hash, leaf);
+            if (leafHash is not null && !leaf.SequenceEqual(leafHash)) // the log's leaf, also what the tree's check takes
                 return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, $"it differs from what the transparency log recorded at leaf {leafIndex} (rewritten after it was logged)");
             var passed = tx is { } t && (t < context.Log.PositionTx || (t == context.Log.PositionTx && entry.Id <= context.Log.PositionId));
             if (leafIndex is null && passed)
@@ -278,15 +320,12 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         }
     }
 
-    /// <summary>
-    /// The log's leaves in order: none missing, none whose entry is gone, and the tree's root at the size of every
-    /// checkpoint the log signed (a mismatch locates a change between two checkpoints) and of the witnessed one.
-    /// </summary>
-    private async Task<BrokenEntry?> WalkLeavesAsync(string connectionString, WalkContext context, WitnessedCheckpoint? witnessed, CancellationToken cancellationToken)
+    /// <summary>Every checkpoint the log signed, and the latest witnessed one, by size.</summary>
+    private static async Task<List<(long Size, byte[] Root, string Note)>> SignedCheckpointsAsync(string connectionString, WitnessedCheckpoint? witnessed, CancellationToken cancellationToken)
     {
+        var signed = new List<(long Size, byte[] Root, string Note)>();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        var signed = new List<(long Size, byte[] Root, string Note)>();
         await using (var checkpoints = new NpgsqlCommand("SELECT tree_size, root, note FROM audit_checkpoints ORDER BY tree_size", connection))
         await using (var reader = await checkpoints.ExecuteReaderAsync(cancellationToken))
         {
@@ -296,49 +335,73 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         if (witnessed is not null)
             signed.Add((witnessed.Checkpoint.Size, witnessed.Checkpoint.Root, witnessed.Note.ToString()));
         signed.Sort((a, b) => a.Size.CompareTo(b.Size));
+        return signed;
+    }
+
+    /// <summary>
+    /// The log's leaves in order, from what the chain walks read: none missing, none whose entry is gone, and the tree's
+    /// root at the size of every checkpoint the log signed (a mismatch locates a change between two checkpoints) and of
+    /// the witnessed one. Only the slots the walks left empty are looked up in the log itself.
+    /// </summary>
+    private async Task<BrokenEntry?> CheckTreeAsync(string connectionString, LeafTable leaves, List<(long Size, byte[] Root, string Note)> signed,
+        WitnessedCheckpoint? witnessed, CancellationToken cancellationToken)
+    {
+        var empty = leaves.Empty();
+        // Leaves whose entry is gone: still in the log, so their hash comes from it.
+        var orphans = new Dictionary<long, (byte[] Hash, Guid Chain, long Sequence, long EntryId)>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        if (empty.Count > 0)
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT leaf_index, leaf_hash, chain_id, chain_sequence, entry_id FROM audit_log WHERE leaf_index = ANY($1)", connection)
+            {
+                Parameters = { new NpgsqlParameter { Value = empty.ToArray() } },
+            };
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                orphans[reader.GetInt64(0)] = ((byte[])reader.GetValue(1), reader.GetGuid(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
 
         var frontier = new Frontier();
         var next = 0;
         long previousSize = 0;
         BrokenEntry? broken = null;
-        // Binary COPY, read on a thread of its own beside the chain walks.
-        var leavesBroken = await Task.Run(() =>
+        for (long index = 0; index < leaves.Size; index++)
         {
-            using var export = connection.BeginBinaryExport("""
-                COPY (SELECT l.leaf_index, l.leaf_hash, l.chain_id, l.chain_sequence, l.entry_id, e.id IS NULL
-                FROM audit_log l LEFT JOIN audit_entries e ON e.id = l.entry_id ORDER BY l.leaf_index) TO STDOUT (FORMAT BINARY)
-                """);
-            while (export.StartRow() != -1)
+            cancellationToken.ThrowIfCancellationRequested();
+            byte[] hash;
+            if (leaves.Filled(index))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var index = export.Read<long>();
-                var leaf = export.Read<byte[]>();
-                var chain = export.Read<Guid>();
-                var sequence = export.Read<long>();
-                var entryId = export.Read<long>();
-                var deleted = export.Read<bool>();
-                if (index != frontier.Size)
-                {
-                    export.Cancel();
-                    return broken ?? new BrokenEntry(chain, sequence, null, $"leaves {frontier.Size}–{index - 1} of the transparency log are missing (deleted from the log)");
-                }
-                if (deleted)
-                    broken ??= new BrokenEntry(chain, sequence, entryId, $"this entry was deleted after the transparency log recorded it (leaf {index})");
-                frontier.Append(leaf);
-                for (; next < signed.Count && signed[next].Size == frontier.Size; next++)
-                {
-                    if (!frontier.Root().AsSpan().SequenceEqual(signed[next].Root))
-                    {
-                        export.Cancel();
-                        return broken ?? Mismatch(signed[next], previousSize, witnessed);
-                    }
-                    previousSize = signed[next].Size;
-                }
+                hash = leaves.Hash(index);
             }
-            return null;
-        }, cancellationToken);
-        if (leavesBroken is not null)
-            return leavesBroken;
+            else if (orphans.TryGetValue(index, out var orphan))
+            {
+                broken ??= new BrokenEntry(orphan.Chain, orphan.Sequence, orphan.EntryId, $"this entry was deleted after the transparency log recorded it (leaf {index})");
+                hash = orphan.Hash;
+            }
+            else
+            {
+                // Gone from the log: up to the next leaf that is there, or the log ends here.
+                var present = index + 1;
+                while (present < leaves.Size && !leaves.Filled(present) && !orphans.ContainsKey(present))
+                    present++;
+                if (present == leaves.Size)
+                    break;
+                await using var at = new NpgsqlCommand("SELECT chain_id, chain_sequence FROM audit_log WHERE leaf_index = $1", connection) { Parameters = { new NpgsqlParameter { Value = present } } };
+                if (connection.State != System.Data.ConnectionState.Open)
+                    await connection.OpenAsync(cancellationToken);
+                await using var reader = await at.ExecuteReaderAsync(cancellationToken);
+                var (chain, sequence) = await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetInt64(1)) : (Guid.Empty, present);
+                return broken ?? new BrokenEntry(chain, sequence, null, $"leaves {index}–{present - 1} of the transparency log are missing (deleted from the log)");
+            }
+            frontier.Append(hash);
+            for (; next < signed.Count && signed[next].Size == frontier.Size; next++)
+            {
+                if (!frontier.Root().AsSpan().SequenceEqual(signed[next].Root))
+                    return broken ?? Mismatch(signed[next], previousSize, witnessed);
+                previousSize = signed[next].Size;
+            }
+        }
         if (witnessed is not null && frontier.Size < witnessed.Checkpoint.Size)
         {
             return broken ?? new BrokenEntry(Guid.Empty, frontier.Size, null,
@@ -356,58 +419,88 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        // Unsorted (sorting the recorded documents spilled to disk): the first difference in (process, decision) and in
+        // (process, number) order is kept.
+        (Guid Process, Guid Decision, BrokenEntry Broken)? first = null;
         await using (var decisions = new NpgsqlCommand("""
             SELECT d.id, d.sequence, d.concept_version, d.outcome, d.text, d.decided_on, d.reason, a.process_id, e.chain_id, e.chain_sequence, e.id, e.after
             FROM decisions d JOIN agenda_items a ON a.id = d.item_id
             LEFT JOIN audit_entries e ON e.resource = 'decision' AND e.resource_id = d.id::text AND e.chain_id = a.process_id
-            ORDER BY a.process_id, d.id
             """, connection))
         await using (var reader = await decisions.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 var process = reader.GetGuid(7);
+                var decision = reader.GetGuid(0);
+                if (first is { } f && (process.CompareTo(f.Process) > 0 || (process == f.Process && decision.CompareTo(f.Decision) >= 0)))
+                    continue;
                 if (reader.IsDBNull(8))
-                    return new BrokenEntry(process, 0, null, $"decision {reader.GetGuid(0)} has no audit entry that recorded it (added behind the trail's back)");
-                var recorded = reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11))?["latestDecision"];
-                var same = recorded is not null
-                    && (int?)recorded["sequence"] == reader.GetInt32(1)
-                    && (int?)recorded["conceptVersion"] == reader.GetInt32(2)
-                    && (string?)recorded["outcome"] == reader.GetString(3)
-                    && (string?)recorded["text"] == (reader.IsDBNull(4) ? null : reader.GetString(4))
-                    && (string?)recorded["decidedOn"] == reader.GetFieldValue<DateOnly>(5).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
-                    && (string?)recorded["reason"] == (reader.IsDBNull(6) ? null : reader.GetString(6));
+                {
+                    first = (process, decision, new BrokenEntry(process, 0, null, $"decision {decision} has no audit entry that recorded it (added behind the trail's back)"));
+                    continue;
+                }
+                using var after = reader.IsDBNull(11) ? null : JsonDocument.Parse(reader.GetString(11));
+                var same = after is not null && after.RootElement.ValueKind == JsonValueKind.Object
+                    && after.RootElement.TryGetProperty("latestDecision", out var recorded) && recorded.ValueKind == JsonValueKind.Object
+                    && Recorded(recorded, "sequence", reader.GetInt32(1))
+                    && Recorded(recorded, "conceptVersion", reader.GetInt32(2))
+                    && Recorded(recorded, "outcome", reader.GetString(3))
+                    && Recorded(recorded, "text", reader.IsDBNull(4) ? null : reader.GetString(4))
+                    && Recorded(recorded, "decidedOn", reader.GetFieldValue<DateOnly>(5).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+                    && Recorded(recorded, "reason", reader.IsDBNull(6) ? null : reader.GetString(6));
                 if (!same)
-                    return new BrokenEntry(reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), $"the stored decision {reader.GetGuid(0)} differs from what this entry recorded (changed after it was written)");
+                    first = (process, decision, new BrokenEntry(reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), $"the stored decision {decision} differs from what this entry recorded (changed after it was written)"));
             }
         }
+        if (first is not null)
+            return first.Value.Broken;
+        (Guid Process, int Number, BrokenEntry Broken)? firstConcept = null;
         await using (var concepts = new NpgsqlCommand("""
             SELECT c.id, c.process_id, c.number, c.text, c.document_url, c.note, e.chain_sequence, e.id, e.after, e.resource
             FROM concept_versions c
             LEFT JOIN audit_entries e ON e.chain_id = c.process_id
                 AND ((e.resource = 'conceptVersion' AND e.resource_id = c.id::text) OR (c.number = 1 AND e.chain_sequence = 1))
-            ORDER BY c.process_id, c.number
             """, connection))
         await using (var reader = await concepts.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 var process = reader.GetGuid(1);
+                var number = reader.GetInt32(2);
+                if (firstConcept is { } f && (process.CompareTo(f.Process) > 0 || (process == f.Process && number >= f.Number)))
+                    continue;
                 if (reader.IsDBNull(6))
-                    return new BrokenEntry(process, 0, null, $"concept version {reader.GetInt32(2)} has no audit entry that recorded it (added behind the trail's back)");
-                var after = reader.IsDBNull(8) ? null : JsonNode.Parse(reader.GetString(8));
-                var recorded = reader.GetString(9) == "conceptVersion" ? after : after?["concept"];
-                var same = recorded is not null
-                    && (int?)recorded["number"] == reader.GetInt32(2)
-                    && (string?)recorded["text"] == reader.GetString(3)
-                    && (string?)recorded["documentUrl"] == (reader.IsDBNull(4) ? null : reader.GetString(4))
-                    && (string?)recorded["note"] == (reader.IsDBNull(5) ? null : reader.GetString(5));
+                {
+                    firstConcept = (process, number, new BrokenEntry(process, 0, null, $"concept version {number} has no audit entry that recorded it (added behind the trail's back)"));
+                    continue;
+                }
+                using var after = reader.IsDBNull(8) ? null : JsonDocument.Parse(reader.GetString(8));
+                var recorded = after?.RootElement ?? default;
+                if (reader.GetString(9) != "conceptVersion" && !(recorded.ValueKind == JsonValueKind.Object && recorded.TryGetProperty("concept", out recorded)))
+                    recorded = default;
+                var same = recorded.ValueKind == JsonValueKind.Object
+                    && Recorded(recorded, "number", reader.GetInt32(2))
+                    && Recorded(recorded, "text", reader.GetString(3))
+                    && Recorded(recorded, "documentUrl", reader.IsDBNull(4) ? null : reader.GetString(4))
+                    && Recorded(recorded, "note", reader.IsDBNull(5) ? null : reader.GetString(5));
                 if (!same)
-                    return new BrokenEntry(process, reader.GetInt64(6), reader.GetInt64(7), $"the stored concept version {reader.GetInt32(2)} differs from what this entry recorded (changed after it was written)");
+                    firstConcept = (process, number, new BrokenEntry(process, reader.GetInt64(6), reader.GetInt64(7), $"the stored concept version {number} differs from what this entry recorded (changed after it was written)"));
             }
         }
-        return null;
+        return firstConcept?.Broken;
     }
+
+    /// <summary>True when the recorded document has <paramref name="name"/> as this whole number.</summary>
+    private static bool Recorded(JsonElement recorded, string name, int value) =>
+        recorded.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.Number && field.TryGetInt32(out var number) && number == value;
+
+    /// <summary>True when the recorded document has <paramref name="name"/> as this text, or null (or absent) for null.</summary>
+    private static bool Recorded(JsonElement recorded, string name, string? value) =>
+        !recorded.TryGetProperty(name, out var field) ? value is null
+        : field.ValueKind == JsonValueKind.String ? value is not null && field.ValueEquals(value)
+        : field.ValueKind == JsonValueKind.Null && value is null;
+
 
     private BrokenEntry Mismatch((long Size, byte[] Root, string Note) checkpoint, long previousSize, WitnessedCheckpoint? witnessed)
     {

@@ -54,6 +54,14 @@ public sealed class TamperingTests
     private Task<List<AuditEntry>> ChainAsync() => _db.InScopeAsync(sp =>
         sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking().Where(e => e.ChainId == _process).OrderBy(e => e.ChainSequence).ToListAsync());
 
+    private async Task<long> LeafIndexAsync(long entryId)
+    {
+        await using var connection = new NpgsqlConnection(_database.Superuser);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT leaf_index FROM audit_log WHERE entry_id = $1", connection) { Parameters = { new NpgsqlParameter { Value = entryId } } };
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>What only a superuser can do: switch the append-only triggers off, change rows, switch them on.</summary>
     private async Task AsSuperuserAsync(string sql, params object[] values)
     {
@@ -183,6 +191,39 @@ public sealed class TamperingTests
 
         Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
         Assert.That(result.FirstBroken!.Reason, Does.Contain("no longer give the root of the checkpoint").And.Contain("at size 18"));
+    }
+
+    [Test]
+    public async Task A_chains_last_entry_deleted_with_its_leaf_from_the_middle_of_the_log_is_located()
+    {
+        var other = (await _db.StartAsync()).ProcessId;
+        await AnchorAsync();
+        var last = (await ChainAsync())[^1];
+        var leaf = await LeafIndexAsync(last.Id);
+        await AsSuperuserAsync("DELETE FROM audit_log WHERE entry_id = $1", last.Id);
+        await AsSuperuserAsync("DELETE FROM audit_entries WHERE id = $1", last.Id);
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken), "the chain itself still holds without its last entry; the log's leaves do not");
+        Assert.That(result.FirstBroken!.Reason, Does.Contain($"leaves {leaf}–{leaf} of the transparency log are missing"));
+        Assert.That(result.FirstBroken.ChainId, Is.EqualTo(other), "located at the next leaf that is still there");
+    }
+
+    [Test]
+    public async Task A_chains_last_entry_deleted_while_the_log_kept_its_leaf_is_located()
+    {
+        await _db.StartAsync();
+        await AnchorAsync();
+        var last = (await ChainAsync())[^1];
+        var leaf = await LeafIndexAsync(last.Id);
+        await AsSuperuserAsync("DELETE FROM audit_entries WHERE id = $1", last.Id);
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.Reason, Does.Contain($"this entry was deleted after the transparency log recorded it (leaf {leaf})"));
+        Assert.That((result.FirstBroken.ChainId, result.FirstBroken.Sequence, result.FirstBroken.EntryId), Is.EqualTo((_process, last.ChainSequence, (long?)last.Id)));
     }
 
     [Test]

@@ -24,10 +24,18 @@ public static class Merkle
 
     public static byte[] LeafHash(ReadOnlySpan<byte> leaf)
     {
+        var hash = new byte[HashSize];
+        LeafHash(leaf, hash);
+        return hash;
+    }
+
+    /// <summary>The leaf hash into <paramref name="hash"/> (32 bytes).</summary>
+    public static void LeafHash(ReadOnlySpan<byte> leaf, Span<byte> hash)
+    {
         Span<byte> input = leaf.Length <= 256 ? stackalloc byte[leaf.Length + 1] : new byte[leaf.Length + 1];
         input[0] = 0x00;
         leaf.CopyTo(input[1..]);
-        return SHA256.HashData(input);
+        SHA256.HashData(input, hash);
     }
 
     public static byte[] NodeHash(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
