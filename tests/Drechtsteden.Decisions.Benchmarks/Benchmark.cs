@@ -141,18 +141,41 @@ public static class Benchmark
             return 0;
         }
 
-        // --audit-only N: the verification against the plain COPY only, N times in turn (for measuring a change to it).
+        // --audit-only N: the verification against the plain COPY only, N times in turn (for measuring a change to it);
+        // with --compare-app <dll> N rounds of A (this build) and B (that build), each on a freshly started app whose
+        // first verification warms it up and is not counted.
         if (Array.IndexOf(args, "--audit-only") is var ao and >= 0)
         {
             var times = ao + 1 < args.Length && int.TryParse(args[ao + 1], out var n) ? n : 3;
-            for (var i = 0; i < times; i++)
+            async Task MeasureAsync(string label, Api on, int pid)
             {
                 var marks = new Dictionary<string, (double App, double PostgreSql, double Harness)>();
-                var (checkedEntries, verifyTime, plainTime) = await AuditSpeed.RunAsync(api, data, name => marks[name] = CpuSplit(app.Pid));
+                var (checkedEntries, verifyTime, plainTime) = await AuditSpeed.RunAsync(on, data, name => marks[name] = CpuSplit(pid));
                 string Cpu(string from, string to) =>
                     $"app {marks[to].App - marks[from].App:0.00} s, PostgreSQL {marks[to].PostgreSql - marks[from].PostgreSql:0.00} s, harness {marks[to].Harness - marks[from].Harness:0.00} s";
-                Console.WriteLine($"  verify {checkedEntries:N0} entries: {checkedEntries / verifyTime:N0}/s in {verifyTime:0.00} s (CPU {Cpu("verify", "verified")}); "
+                Console.WriteLine($"  {label}verify {checkedEntries:N0} entries: {checkedEntries / verifyTime:N0}/s in {verifyTime:0.00} s (CPU {Cpu("verify", "verified")}); "
                     + $"plain COPY {checkedEntries / plainTime:N0}/s in {plainTime:0.00} s (CPU {Cpu("plain", "read")}); ratio {plainTime / verifyTime:P0}");
+            }
+            if (Array.IndexOf(args, "--compare-app") is var cmp and >= 0)
+            {
+                await app.DisposeAsync();
+                for (var i = 0; i < times; i++)
+                {
+                    foreach (var (label, dll) in new[] { ("A ", appDll), ("B ", Path.GetFullPath(args[cmp + 1])) })
+                    {
+                        await using var host = new AppHost(dll, environment);
+                        await host.StartAsync();
+                        using var roundApi = new Api(host.BaseUrl);
+                        await AuditSpeed.RunAsync(roundApi, data);
+                        await MeasureAsync(label, roundApi, host.Pid);
+                    }
+                }
+            }
+            else
+            {
+                for (var i = 0; i < times; i++)
+                    await MeasureAsync("", api, app.Pid);
+                await app.DisposeAsync();
             }
             if (!keep && !reused)
                 try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -35,35 +35,38 @@ public static class AuditHash
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _scratch;
 
-    public static string CanonicalForm(AuditEntry e) => Encoding.UTF8.GetString(CanonicalBytes(e));
+    public static string CanonicalForm(AuditEntry e) => Encoding.UTF8.GetString(CanonicalBytes(AuditEntryBytes.From(e)));
 
     public static string Compute(AuditEntry e)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        ComputeInto(e, hash);
+        ComputeInto(AuditEntryBytes.From(e), hash);
         return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>The SHA-256 of the entry's canonical form into <paramref name="hash"/> (32 bytes), without a string on the way.</summary>
-    public static void ComputeInto(AuditEntry e, Span<byte> hash) => SHA256.HashData(CanonicalBytes(e), hash);
+    public static void ComputeInto(AuditEntryBytes e, Span<byte> hash) => Log.Sha256.Hash(CanonicalBytes(e), hash);
 
-    /// <summary>
-    /// True when <paramref name="hex"/> is the lower-case hex of <paramref name="hash"/> — how hashes are stored. Compared
-    /// without decoding: any other spelling (upper case, other length) is not the stored form and does not match.
-    /// </summary>
-    public static bool IsHexOf(ReadOnlySpan<byte> hash, string? hex)
+    /// <summary>True when <paramref name="hex"/> (ASCII) is the lower-case hex of <paramref name="hash"/> — how hashes are stored.</summary>
+    public static bool IsHexOf(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> hex)
     {
-        if (hex is null || hex.Length != hash.Length * 2)
+        if (hex.Length != hash.Length * 2)
             return false;
-        Span<char> expected = stackalloc char[SHA256.HashSizeInBytes * 2];
-        return Convert.TryToHexStringLower(hash, expected, out var written) && expected[..written].SequenceEqual(hex);
+        for (var i = 0; i < hash.Length; i++)
+        {
+            if (hex[2 * i] != LowerHex[hash[i] >> 4] || hex[2 * i + 1] != LowerHex[hash[i] & 0xF])
+                return false;
+        }
+        return true;
     }
+
+    private static ReadOnlySpan<byte> LowerHex => "0123456789abcdef"u8;
 
     public static string HashOf(string canonicalForm) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalForm)));
 
     /// <summary>The canonical form as UTF-8: fields in this fixed order, nulls written as null. Valid until the thread's next call.</summary>
-    private static ReadOnlySpan<byte> CanonicalBytes(AuditEntry e)
+    private static ReadOnlySpan<byte> CanonicalBytes(AuditEntryBytes e)
     {
         if (_scratch is not var (buffer, w))
         {
@@ -83,30 +86,40 @@ public static class AuditHash
         w.WriteNumber("v"u8, 1);
         w.WriteString("chain"u8, e.ChainId);
         w.WriteNumber("sequence"u8, e.ChainSequence);
-        w.WriteString("previous"u8, e.PreviousHash);
+        WriteText("previous"u8, e.PreviousHash);
         w.WriteString("uuid"u8, e.Uuid);
         Span<char> at = stackalloc char[32];
         w.WriteString("at"u8, FormatInstant(e.RecordedAt, at));
-        w.WriteString("actorId"u8, e.ActorId);
-        w.WriteString("actorName"u8, e.ActorName);
-        w.WriteString("actorRole"u8, e.ActorRole);
-        w.WriteString("actorMunicipality"u8, e.ActorMunicipality);
-        w.WriteString("action"u8, e.Action);
-        w.WriteString("resource"u8, e.Resource);
-        w.WriteString("resourceId"u8, e.ResourceId);
-        w.WriteString("resourceName"u8, e.ResourceName);
+        WriteText("actorId"u8, e.ActorId);
+        WriteText("actorName"u8, e.ActorName);
+        WriteText("actorRole"u8, e.ActorRole);
+        WriteText("actorMunicipality"u8, e.ActorMunicipality);
+        WriteText("action"u8, e.Action);
+        WriteText("resource"u8, e.Resource);
+        WriteText("resourceId"u8, e.ResourceId);
+        WriteText("resourceName"u8, e.ResourceName);
         WriteId("process"u8, e.ProcessId);
         WriteId("item"u8, e.ItemId);
-        w.WriteString("municipality"u8, e.MunicipalityCode);
-        w.WriteString("before"u8, e.Before);
-        w.WriteString("after"u8, e.After);
-        w.WriteString("reason"u8, e.Reason);
+        WriteText("municipality"u8, e.MunicipalityCode);
+        WriteText("before"u8, e.Before);
+        WriteText("after"u8, e.After);
+        WriteText("reason"u8, e.Reason);
         w.WriteNumber("status"u8, e.Status);
-        w.WriteString("correlation"u8, e.CorrelationId);
-        w.WriteString("client"u8, e.ClientAddress);
+        WriteText("correlation"u8, e.CorrelationId);
+        WriteText("client"u8, e.ClientAddress);
         w.WriteEndObject();
         w.Flush();
         return buffer.WrittenSpan;
+
+        // Text arrives as UTF-8 (valid: PostgreSQL's text is); the writer escapes it with the same encoder, per character,
+        // as it escaped .NET strings before (CanonicalFormTests pins the result).
+        void WriteText(ReadOnlySpan<byte> name, byte[]? utf8)
+        {
+            if (utf8 is null)
+                w.WriteNull(name);
+            else
+                w.WriteString(name, utf8);
+        }
 
         void WriteId(ReadOnlySpan<byte> name, Guid? id)
         {

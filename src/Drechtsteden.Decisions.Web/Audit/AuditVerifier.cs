@@ -168,7 +168,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         foreach (var entry in entries)
         {
             var leaf = leaves.TryGetValue(entry.Id, out var found) ? found : ((long, byte[])?)null;
-            walk.Add(entry, null, leaf?.Item1, leaf?.Item2);
+            walk.Add(AuditEntryBytes.From(entry), null, leaf?.Item1, leaf?.Item2);
         }
         var unanchored = Unanchored(walk.Outside, witnessedAt);
         var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessedSize, witness, witnessedAt, unanchored, []);
@@ -263,12 +263,14 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             return walk;
         }, cancellationToken);
 
+    private static readonly byte[] GenesisBytes = System.Text.Encoding.ASCII.GetBytes(AuditHash.Genesis);
+
     /// <summary>The state of a walk over chains in (chain, sequence) order.</summary>
     private sealed class ChainWalk(WalkContext context)
     {
         private Guid? _chain;
         private long _lastSequence;
-        private string _lastHash = AuditHash.Genesis;
+        private byte[] _lastHash = GenesisBytes;
 
         public long Entries { get; private set; }
 
@@ -279,7 +281,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
 
         public BrokenEntry? Broken { get; private set; }
 
-        public void Add(AuditEntry entry, ulong? tx, long? leafIndex, byte[]? leafHash)
+        public void Add(AuditEntryBytes entry, ulong? tx, long? leafIndex, byte[]? leafHash)
         {
             Entries++;
             if (entry.ChainId != _chain)
@@ -287,7 +289,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 _chain = entry.ChainId;
                 Chains++;
                 _lastSequence = 0;
-                _lastHash = AuditHash.Genesis;
+                _lastHash = GenesisBytes;
             }
             Broken ??= Check(entry, tx, leafIndex, leafHash);
             _lastSequence = entry.ChainSequence;
@@ -298,11 +300,11 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 context.Leaves?.Put(index, leafHash);
         }
 
-        private BrokenEntry? Check(AuditEntry entry, ulong? tx, long? leafIndex, byte[]? leafHash)
+        private BrokenEntry? Check(AuditEntryBytes entry, ulong? tx, long? leafIndex, byte[]? leafHash)
         {
             if (entry.ChainSequence != _lastSequence + 1)
                 return new BrokenEntry(entry.ChainId, _lastSequence + 1, null, $"entry {_lastSequence + 1} is missing (the next one present is {entry.ChainSequence})");
-            if (entry.PreviousHash != _lastHash)
+            if (!entry.PreviousHash.AsSpan().SequenceEqual(_lastHash))
                 return new BrokenEntry(entry.ChainId, entry.ChainSequence, entry.Id, "its previous hash does not match the entry before it");
             Span<byte> hash = stackalloc byte[Merkle.HashSize];
             AuditHash.ComputeInto(entry, hash);
@@ -511,12 +513,17 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             $"the log's leaves {previousSize}–{checkpoint.Size - 1} no longer give the root of {by} at size {checkpoint.Size}: entries in that range were rewritten or replaced");
     }
 
-    /// <summary>One entry from the binary COPY, its columns in the order of <see cref="Columns"/>.</summary>
-    private static AuditEntry Read(NpgsqlBinaryExporter r)
+    /// <summary>
+    /// One entry from the binary COPY, its columns in the order of <see cref="Columns"/>. Text is taken as the bytes
+    /// PostgreSQL sends (UTF-8; in binary COPY a text value is its bytes, as a bytea is), not decoded into strings.
+    /// </summary>
+    private static AuditEntryBytes Read(NpgsqlBinaryExporter r)
     {
-        string? Text() => r.IsNull ? SkipText() : r.Read<string>();
-        string? SkipText()
+        byte[] Text() => r.Read<byte[]>(NpgsqlTypes.NpgsqlDbType.Bytea);
+        byte[]? NullableText()
         {
+            if (!r.IsNull)
+                return Text();
             r.Skip();
             return null;
         }
@@ -527,32 +534,32 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             r.Skip();
             return null;
         }
-        return new AuditEntry
+        return new AuditEntryBytes
         {
             Id = r.Read<long>(),
             Uuid = r.Read<Guid>(),
             ChainId = r.Read<Guid>(),
             ChainSequence = r.Read<long>(),
             RecordedAt = r.Read<DateTimeOffset>(),
-            ActorId = r.Read<string>(),
-            ActorName = r.Read<string>(),
-            ActorRole = r.Read<string>(),
-            ActorMunicipality = Text(),
-            Action = r.Read<string>(),
-            Resource = r.Read<string>(),
-            ResourceId = r.Read<string>(),
-            ResourceName = r.Read<string>(),
+            ActorId = Text(),
+            ActorName = Text(),
+            ActorRole = Text(),
+            ActorMunicipality = NullableText(),
+            Action = Text(),
+            Resource = Text(),
+            ResourceId = Text(),
+            ResourceName = Text(),
             ProcessId = Id(),
             ItemId = Id(),
-            MunicipalityCode = Text(),
-            Before = Text(),
-            After = Text(),
-            Reason = Text(),
+            MunicipalityCode = NullableText(),
+            Before = NullableText(),
+            After = NullableText(),
+            Reason = NullableText(),
             Status = r.Read<int>(),
-            CorrelationId = Text(),
-            ClientAddress = Text(),
-            PreviousHash = r.Read<string>(),
-            Hash = r.Read<string>(),
+            CorrelationId = NullableText(),
+            ClientAddress = NullableText(),
+            PreviousHash = Text(),
+            Hash = Text(),
         };
     }
 }

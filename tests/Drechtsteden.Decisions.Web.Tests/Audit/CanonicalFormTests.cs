@@ -1,4 +1,8 @@
+using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CsCheck;
 using Drechtsteden.Decisions.Web.Audit;
 
 namespace Drechtsteden.Decisions.Web.Tests.Audit;
@@ -69,5 +73,71 @@ public sealed class CanonicalFormTests
         Assert.That(AuditHash.Compute(entry), Is.EqualTo(AuditHash.HashOf(form)));
         Assert.That(form, Does.Not.Contain("\n"));
         Assert.That(System.Text.Json.JsonDocument.Parse(Encoding.UTF8.GetBytes(form)).RootElement.GetProperty("after").GetString(), Is.EqualTo("{}"));
+    }
+
+    /// <summary>Pieces of text that escaping treats differently: quotes, backslashes, controls, non-ASCII, outside the BMP, unassigned, private use.</summary>
+    private static readonly string[] Atoms =
+    [
+        "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\b", "\f", "\u0000", "\u0001", "\u001f", "\u007f", "\u0080", "\u009f", "é", "Ë",
+        "€", "中", "\u00a0", "\u00ad", "\u2028", "\u2029", "\ufeff", "\ufffd", "\u0378", "\ue000", "\ud7ff", "𝄞", "😀", "<", ">", "&", "'", "+", "`",
+        "{\"a\":1}", "[\"x\",null]",
+    ];
+
+    private static readonly Gen<string> Text = Gen.Int[0, Atoms.Length - 1].Array[0, 24].Select(picks => string.Concat(picks.Select(i => Atoms[i])));
+
+    [Test]
+    public void The_canonical_form_equals_the_first_implementations_for_any_text()
+    {
+        Gen.Select(Text, Text, Text, Gen.Bool).Sample((reason, after, name, nullable) =>
+        {
+            var entry = Entry(reason, nullable ? null : after, new DateTimeOffset(2024, 9, 10, 14, 3, 7, TimeSpan.Zero), nullable ? null : Guid.Empty);
+            entry = new AuditEntry
+            {
+                Id = entry.Id, Uuid = entry.Uuid, ChainId = entry.ChainId, ChainSequence = entry.ChainSequence, RecordedAt = entry.RecordedAt,
+                ActorId = name, ActorName = name + reason, ActorRole = entry.ActorRole, ActorMunicipality = nullable ? null : name, Action = entry.Action,
+                Resource = entry.Resource, ResourceId = entry.ResourceId, ResourceName = name, ProcessId = entry.ProcessId, ItemId = entry.ItemId,
+                MunicipalityCode = entry.MunicipalityCode, Before = after, After = entry.After, Reason = entry.Reason, Status = entry.Status,
+                CorrelationId = nullable ? null : after, ClientAddress = entry.ClientAddress, PreviousHash = entry.PreviousHash,
+            };
+            return AuditHash.CanonicalForm(entry) == FirstImplementation(entry);
+        }, iter: 3000);
+    }
+
+    /// <summary>
+    /// The canonical form as the first implementation wrote it (before issue 19): Utf8JsonWriter over .NET strings with
+    /// the relaxed encoder. Kept here as the reference the faster writer must equal.
+    /// </summary>
+    private static string FirstImplementation(AuditEntry e)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false, SkipValidation = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("v", 1);
+            w.WriteString("chain", e.ChainId.ToString("D"));
+            w.WriteNumber("sequence", e.ChainSequence);
+            w.WriteString("previous", e.PreviousHash);
+            w.WriteString("uuid", e.Uuid.ToString("D"));
+            w.WriteString("at", e.RecordedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("actorId", e.ActorId);
+            w.WriteString("actorName", e.ActorName);
+            w.WriteString("actorRole", e.ActorRole);
+            w.WriteString("actorMunicipality", e.ActorMunicipality);
+            w.WriteString("action", e.Action);
+            w.WriteString("resource", e.Resource);
+            w.WriteString("resourceId", e.ResourceId);
+            w.WriteString("resourceName", e.ResourceName);
+            w.WriteString("process", e.ProcessId?.ToString("D"));
+            w.WriteString("item", e.ItemId?.ToString("D"));
+            w.WriteString("municipality", e.MunicipalityCode);
+            w.WriteString("before", e.Before);
+            w.WriteString("after", e.After);
+            w.WriteString("reason", e.Reason);
+            w.WriteNumber("status", e.Status);
+            w.WriteString("correlation", e.CorrelationId);
+            w.WriteString("client", e.ClientAddress);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
