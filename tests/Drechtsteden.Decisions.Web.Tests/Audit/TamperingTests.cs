@@ -338,6 +338,30 @@ public sealed class TamperingTests
         }
     }
 
+    [Test]
+    public async Task A_decision_added_by_a_superuser_without_an_entry_is_caught()
+    {
+        await AnchorAsync();
+        await using (var connection = new NpgsqlConnection(_database.Superuser))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                ALTER TABLE decisions DISABLE TRIGGER USER;
+                INSERT INTO decisions (id, item_id, sequence, concept_version, outcome, text, decided_on, reason, meeting_id, text_matches_concept, recorded_at, recorded_by)
+                SELECT gen_random_uuid(), item_id, sequence + 1, concept_version, outcome, text, decided_on, reason, meeting_id, text_matches_concept, recorded_at, recorded_by
+                FROM decisions LIMIT 1;
+                ALTER TABLE decisions ENABLE TRIGGER USER
+                """, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken!.ChainId, Is.EqualTo(_process));
+        Assert.That(result.FirstBroken.Reason, Does.Contain("has no audit entry that recorded it (added behind the trail's back)"));
+    }
+
     [TestCase("decisions", "UPDATE decisions SET text = 'Het college besluit anders.' WHERE outcome = 'Adopted'", "the stored decision")]
     [TestCase("concept_versions", "UPDATE concept_versions SET text = 'Een ander concept.'", "the stored concept version 1")]
     public async Task A_decision_or_concept_changed_by_a_superuser_is_caught_against_the_trail(string table, string sql, string expected)
