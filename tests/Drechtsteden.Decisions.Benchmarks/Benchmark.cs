@@ -182,6 +182,53 @@ public static class Benchmark
             return 0;
         }
 
+        // --reads-only N: the three reads only, N rounds, with the CPU per read of the app, PostgreSQL and the harness;
+        // with --compare-app <dll> N rounds of A (this build) and B (that build), each on a freshly started app.
+        if (Array.IndexOf(args, "--reads-only") is var ro and >= 0)
+        {
+            var times = ro + 1 < args.Length && int.TryParse(args[ro + 1], out var n) ? n : 3;
+            async Task MeasureAsync(string label, Api on, int pid)
+            {
+                var marks = new List<(double App, double PostgreSql, double Harness)>();
+                var jit = new List<double>();
+                var reads = await Reads.RunAsync(on, data, settings.ReadTime, settings.WarmUp, _ => { marks.Add(CpuSplit(pid)); jit.Add(TieringCpuSeconds(pid)); });
+                for (var i = 0; i < reads.Count; i++)
+                {
+                    var (name, stats) = reads[i];
+                    var (from, to) = (marks[2 * i], marks[2 * i + 1]);
+                    double Per(double seconds) => seconds * 1000 / Math.Max(1, stats.Count);
+                    Console.WriteLine($"  {label}{name}: p50 / p95 / p99 {stats.P50:0.0} / {stats.P95:0.0} / {stats.P99:0.0} ms, {stats.PerSecond:0}/s ({stats.Errors} errors); "
+                        + $"CPU per read: app {Per(to.App - from.App):0.00} ms (of which the JIT's tiering thread {Per(jit[2 * i + 1] - jit[2 * i]):0.00} ms), PostgreSQL {Per(to.PostgreSql - from.PostgreSql):0.00} ms, harness {Per(to.Harness - from.Harness):0.00} ms");
+                }
+            }
+            await app.DisposeAsync();
+            // B: another build (--compare-app <dll>) and/or more environment (--compare-env NAME=VALUE[,NAME=VALUE]).
+            var builds = new List<(string Label, string Dll, Dictionary<string, string> Environment)> { ("", appDll, environment) };
+            var otherDll = Array.IndexOf(args, "--compare-app") is var cmp and >= 0 ? Path.GetFullPath(args[cmp + 1]) : null;
+            var otherEnvironment = Array.IndexOf(args, "--compare-env") is var ce and >= 0 ? args[ce + 1] : null;
+            if (otherDll is not null || otherEnvironment is not null)
+            {
+                var variant = new Dictionary<string, string>(environment);
+                foreach (var pair in (otherEnvironment ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    variant[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
+                builds = [("A ", appDll, environment), ("B ", otherDll ?? appDll, variant)];
+            }
+            for (var i = 0; i < times; i++)
+            {
+                foreach (var (label, dll, variantEnvironment) in builds)
+                {
+                    await using var host = new AppHost(dll, variantEnvironment);
+                    await host.StartAsync();
+                    using var roundApi = new Api(host.BaseUrl);
+                    Console.WriteLine($"  {label}app pid {host.Pid}");
+                    await MeasureAsync(label, roundApi, host.Pid);
+                }
+            }
+            if (!keep && !reused)
+                try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return 0;
+        }
+
         // Baselines first, on the same server, with the app's connection settings (its statements are prepared on their
         // connection, Database:MaxAutoPrepare = 64): the same advantage for the hand-written code.
         await using var baselineData = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { MaxPoolSize = 64, MaxAutoPrepare = 64 }.ConnectionString);
@@ -412,6 +459,28 @@ public static class Benchmark
     {
         var (app, postgreSql, _) = CpuSplit(appPid);
         return app + postgreSql;
+    }
+
+    /// <summary>CPU seconds so far of the runtime's tiered compilation thread in the app (still compiling hot code when this is not zero).</summary>
+    private static double TieringCpuSeconds(int appPid)
+    {
+        double ticks = 0;
+        foreach (var task in Directory.GetDirectories($"/proc/{appPid}/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (!stat[(stat.IndexOf('(') + 1)..close].StartsWith(".NET Tiered", StringComparison.Ordinal))
+                    continue;
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return ticks / 100.0;
     }
 
     /// <summary>CPU seconds so far of the app (with its children: the witness), of PostgreSQL's processes and of the harness itself.</summary>

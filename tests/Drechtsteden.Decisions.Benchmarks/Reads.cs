@@ -8,13 +8,17 @@ namespace Drechtsteden.Decisions.Benchmarks;
 /// <summary>b. Reads at the generated scale: the process resource, the process list, and the process page (HTML, signed in).</summary>
 internal static partial class Reads
 {
-    public static async Task<List<(string Name, LatencyStats Stats)>> RunAsync(Api api, NpgsqlDataSource data, TimeSpan duration, TimeSpan warmUp)
+    /// <param name="measured">Called with true before and false after each kind's measured part (not its warm-up): for reading the CPU it cost.</param>
+    public static async Task<List<(string Name, LatencyStats Stats)>> RunAsync(Api api, NpgsqlDataSource data, TimeSpan duration, TimeSpan warmUp, Action<bool>? measured = null)
     {
         // Each kind of read is sent, unmeasured, for a moment first (JIT, PGO, query plans), then measured.
         async Task<LatencyStats> Warm(Func<int, Task<bool>> send)
         {
             await Measure.ClosedLoopAsync(8, warmUp, send);
-            return await Measure.ClosedLoopAsync(8, duration, send);
+            measured?.Invoke(true);
+            var stats = await Measure.ClosedLoopAsync(8, duration, send);
+            measured?.Invoke(false);
+            return stats;
         }
         var ids = await ProcessIdsAsync(data);
         // An administrator reads every process (the generated ones are in regions of their own).

@@ -84,6 +84,10 @@ public sealed class DecisionProcess
 
     public IReadOnlyList<AgendaItem> Items => _items;
 
+    /// <summary>
+    /// The deadline extensions made on this instance. The history is append-only and no rule reads it, so a process read
+    /// from the store does not load it: the store keeps every change (and the audit trail records each extension).
+    /// </summary>
     public IReadOnlyList<DeadlineChange> DeadlineChanges => _deadlineChanges;
 
     /// <summary>Offsets in days that this process uses instead of its definition's, per timer id (set when started).</summary>

@@ -46,6 +46,26 @@ public sealed class ProcessPersistenceTests
     }
 
     [Test]
+    public async Task Every_deadline_extension_is_kept_though_the_aggregate_does_not_load_the_history()
+    {
+        var started = await _db.StartAsync();
+
+        await _db.RunAsync(started.ProcessId, new ExtendDeadline(new DateOnly(2024, 10, 1), null, "Zomerreces liep uit"), ProcessDatabase.Coordinator);
+        await _db.RunAsync(started.ProcessId, new ExtendDeadline(new DateOnly(2024, 10, 15), null, "Nog een college ontbreekt"), ProcessDatabase.Coordinator);
+
+        var process = await _db.LoadAsync(started.ProcessId);
+        Assert.That(process.Deadline.Date, Is.EqualTo(new DateOnly(2024, 10, 15)));
+        Assert.That(process.DeadlineChanges, Is.Empty, "the history is not read with the aggregate (it multiplied the rows of its query)");
+        await using var connection = new NpgsqlConnection(_db.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT string_agg(old_deadline_date::text || '>' || new_deadline_date::text || ':' || reason, '|' ORDER BY changed_at, new_deadline_date) FROM deadline_changes WHERE process_id = $1",
+            connection) { Parameters = { new NpgsqlParameter { Value = started.ProcessId } } };
+        Assert.That(await command.ExecuteScalarAsync(),
+            Is.EqualTo("2024-09-10>2024-10-01:Zomerreces liep uit|2024-10-01>2024-10-15:Nog een college ontbreekt"));
+    }
+
+    [Test]
     public async Task A_failing_command_writes_nothing()
     {
         var started = await _db.StartAsync();
