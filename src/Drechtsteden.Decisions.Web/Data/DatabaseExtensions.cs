@@ -73,7 +73,10 @@ public static class DatabaseExtensions
         var appConnectionString = new NpgsqlConnectionStringBuilder(connectionString);
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             appConnectionString.MaxAutoPrepare = options.MaxAutoPrepare;
-        builder.Services.AddDbContext<DecisionsDbContext>(db => db.UseDecisionsDatabase(appConnectionString.ConnectionString));
+        // Pooled: a request's context is reset and reused rather than built with its services from the container (that
+        // was ≈ 9 % of the app's CPU for a read of the process resource, profiled). Its own state (the command read) is
+        // cleared before each use (CommandPipeline.LockAsync); EF Core resets the change tracker's settings on return.
+        builder.Services.AddDbContextPool<DecisionsDbContext>(db => db.UseDecisionsDatabase(appConnectionString.ConnectionString));
         return cluster;
     }
 

@@ -42,6 +42,9 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
     /// <summary>Kept by <see cref="LockedReadInterceptor"/> while EF Core reads the aggregate of the same round trip.</summary>
     internal void KeepLockedRead(LockedRead read) => _lockedRead = read;
 
+    /// <summary>Before a command read: nothing an earlier use of this (pooled) context kept may be taken for it.</summary>
+    internal void ForgetLockedRead() => _lockedRead = null;
+
     /// <summary>What the last command read (<see cref="LockedReadInterceptor"/>) found beside the aggregate; once.</summary>
     public LockedRead TakeLockedRead(Guid processId)
     {

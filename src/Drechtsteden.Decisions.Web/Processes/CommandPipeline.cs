@@ -239,6 +239,7 @@ public sealed class CommandPipeline(
     /// </summary>
     public async Task<DecisionProcess> LockAsync(Guid processId, CancellationToken cancellationToken)
     {
+        db.ForgetLockedRead();
         var process = await LoadLocked(db, processId, cancellationToken);
         var read = db.TakeLockedRead(processId);
         if (!read.Found || process is null)

@@ -32,6 +32,9 @@ public sealed partial class SecurityTests
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<UserAccount>>();
         db.Users.Add(new UserAccount("admin", "Beheerder", "beheer@example.org", Role.Admin));
         db.Users.Add(new UserAccount("auditor", "Accountant", "accountant@example.org", Role.Auditor));
+        db.Regions.Add(new Drechtsteden.Decisions.Regions.Region("elders", "Elders", ["GM0505"]));
+        await db.SaveChangesAsync();
+        db.Users.Add(new UserAccount("coordinator-elders", "Coördinator elders", "elders@example.org", Role.Coordinator, regionCode: "elders"));
         await db.SaveChangesAsync();
         foreach (var user in await db.Users.ToListAsync())
             user.SetPasswordHash(hasher.HashPassword(user, Password));
@@ -65,6 +68,27 @@ public sealed partial class SecurityTests
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
+
+    [Test]
+    public async Task A_process_is_read_by_its_region_and_its_municipalities_only_as_resource_and_as_page()
+    {
+        await using var app = App();
+        var process = await Jobs.TimerHarness.StartAsync(app, DateTimeOffset.UtcNow.AddDays(60), "GM0505", "GM0590");
+        foreach (var (user, sees) in new[]
+        {
+            ("auditor", true), ("admin", true), ("coordinator", true), ("secretary-GM0505", true), ("college-GM0590", true),
+            ("coordinator-elders", false), ("secretary-GM0482", false), ("college-GM0482", false),
+        })
+        {
+            using var browser = await SignInAsync(app, user);
+            using var resource = await browser.GetAsync(new Uri($"/api/processes/{process}", UriKind.Relative));
+            Assert.That(resource.StatusCode, Is.EqualTo(sees ? HttpStatusCode.OK : HttpStatusCode.NotFound), $"{user}: the resource");
+            using var page = await browser.GetAsync(new Uri($"/processen/{process}", UriKind.Relative));
+            Assert.That(page.StatusCode, Is.EqualTo(sees ? HttpStatusCode.OK : HttpStatusCode.NotFound), $"{user}: the page");
+            using var list = await browser.GetAsync(new Uri("/api/processes", UriKind.Relative));
+            Assert.That(await list.Content.ReadAsStringAsync(), sees ? Does.Contain(process.ToString()) : Does.Not.Contain(process.ToString()), $"{user}: the list");
+        }
+    }
 
     [Test]
     public async Task The_development_mailbox_is_for_administrators_only()
