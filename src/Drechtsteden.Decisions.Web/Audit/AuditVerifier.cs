@@ -137,19 +137,24 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         string? witness = null;
         DateTimeOffset? witnessedAt = null;
         var connectionString = db.Database.GetConnectionString()!;
-        var state = await LogStateAsync(connectionString, cancellationToken);
+        LogState state;
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(cancellationToken);
+            // One round trip: the log's state first (its own snapshot), then the chain's leaves and the cosignatures, each
+            // read after it — as when they were separate reads.
             await using var batch = new NpgsqlBatch(connection)
             {
                 BatchCommands =
                 {
+                    new NpgsqlBatchCommand(LogStateQuery),
                     new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } },
                     new NpgsqlBatchCommand("SELECT DISTINCT ON (witness) witness, note FROM audit_cosignatures ORDER BY witness, tree_size DESC"),
                 },
             };
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            state = await ReadLogStateAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 leaves[reader.GetInt64(0)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
             await reader.NextResultAsync(cancellationToken);
@@ -223,12 +228,17 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT log_id, tree_size, position_tx::text, position_id FROM audit_log_state WHERE id = 1", connection);
+        await using var command = new NpgsqlCommand(LogStateQuery, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
+        return await ReadLogStateAsync(reader, cancellationToken);
+    }
+
+    private const string LogStateQuery = "SELECT log_id, tree_size, position_tx::text, position_id FROM audit_log_state WHERE id = 1";
+
+    private static async Task<LogState> ReadLogStateAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken)
             ? new LogState(reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetInt64(1), ulong.Parse(reader.GetString(2), CultureInfo.InvariantCulture), reader.GetInt64(3))
             : new LogState(null, 0, 0, 0);
-    }
 
     /// <summary>
     /// Walks the entries <paramref name="where"/> selects, in (chain, sequence) order, on a connection of its own: read

@@ -113,6 +113,38 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         return (await ToDtoAsync(read.Process, read.Version, actor, cancellationToken), read.Process);
     }
 
+    /// <summary>
+    /// The DTO and the aggregate, with the planned meetings of its colleges in the window <paramref name="window"/> gives
+    /// for the aggregate (the page's timeline). The DTO's own planned meetings — from now until the deadline — are taken
+    /// from the same rows (the window is widened to hold them when it does not), so the page reads the meetings once.
+    /// </summary>
+    public async Task<(ProcessDto Dto, DecisionProcess Process, List<Meeting> Meetings)?> ReadWithMeetingsAsync(Guid id, Actor actor, string? region,
+        DateTimeOffset now, Func<DecisionProcess, (DateTimeOffset From, DateTimeOffset Until)> window, CancellationToken cancellationToken = default)
+    {
+        var scope = ProcessVisibility.ScopeOf(actor, region);
+        if (await ReadOne(db, id, scope.Region, scope.Municipality, cancellationToken) is not { } read)
+            return null;
+        var p = read.Process;
+        var (from, until) = window(p);
+        var (readFrom, readUntil) = (from < now ? from : now, until > p.DeadlineAt ? until : p.DeadlineAt);
+        var rows = await PlannedMeetings(db, p.Items.Select(i => i.MunicipalityCode).ToArray(), readFrom, readUntil).ToListAsync(cancellationToken);
+        var planned = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
+        foreach (var m in rows.Where(m => m.StartsAt > now && m.StartsAt < p.DeadlineAt))
+        {
+            if (!planned.TryGetValue(m.MunicipalityCode, out var starts))
+                planned[m.MunicipalityCode] = starts = new List<DateTimeOffset>();
+            ((List<DateTimeOffset>)starts).Add(m.StartsAt);
+        }
+        return (View(p, read.Version, actor, planned, now), p, rows.Where(m => m.StartsAt >= from && m.StartsAt <= until).ToList());
+    }
+
+    /// <summary>The planned meetings of the colleges from one instant to another (both included), earliest first.</summary>
+    private static readonly Func<DecisionsDbContext, string[], DateTimeOffset, DateTimeOffset, IAsyncEnumerable<Meeting>> PlannedMeetings =
+        EF.CompileAsyncQuery<DecisionsDbContext, string[], DateTimeOffset, DateTimeOffset, Meeting>((DecisionsDbContext db, string[] codes, DateTimeOffset from, DateTimeOffset until) =>
+            db.Meetings.AsNoTracking()
+                .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt >= from && m.StartsAt <= until)
+                .OrderBy(m => m.StartsAt));
+
     /// <summary>The aggregate itself, read-only, for pages that need more than the DTO (the definition, the items' meetings).</summary>
     public async Task<DecisionProcess?> FindAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
     {

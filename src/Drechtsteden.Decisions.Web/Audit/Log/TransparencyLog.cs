@@ -411,9 +411,23 @@ public sealed class TransparencyLog(
     public string? WitnessKeyOf(string name) => witnesses.All.FirstOrDefault(w => w.Name == name)?.Key.Verifier.VerifierKey;
 
     /// <summary>A cosigned checkpoint kept in the database, checked against the log's key and the known witnesses' keys.</summary>
-    public WitnessedCheckpoint? VerifyStored(string text, Guid logId) => key.Key is { } logKey
-        ? witnesses.All.Select(w => Verified(text, w, logKey, OriginOf(logId), fromWitness: false)).FirstOrDefault(c => c is not null)
-        : null;
+    public WitnessedCheckpoint? VerifyStored(string text, Guid logId)
+    {
+        if (key.Key is not { } logKey)
+            return null;
+        // The answer depends on the text, the log and the witnesses only (they are only ever added, at the end): every
+        // process page checks the same latest cosignature, so the last answer is kept (two signature checks saved).
+        var all = witnesses.All;
+        if (_lastStored is { } last && last.Text == text && last.Log == logId && last.Witnesses == all.Count)
+            return last.Result;
+        var result = all.Select(w => Verified(text, w, logKey, OriginOf(logId), fromWitness: false)).FirstOrDefault(c => c is not null);
+        _lastStored = new StoredVerification(text, logId, all.Count, result);
+        return result;
+    }
+
+    private sealed record StoredVerification(string Text, Guid Log, int Witnesses, WitnessedCheckpoint? Result);
+
+    private volatile StoredVerification? _lastStored;
 
     /// <summary>True when the note carries a valid signature of this log's key.</summary>
     public bool VerifiesSignature(string text) =>

@@ -109,21 +109,20 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await processes.ReadAsync(id, Actor, RegionCode, cancellationToken) is not { } read)
-            return false;
-        var (dto, aggregate) = read;
-        Process = dto;
         Now = processes.Now;
+        // The timeline's meetings and the DTO's planned ones in one read (ProcessQueries.ReadWithMeetingsAsync).
+        if (await processes.ReadWithMeetingsAsync(id, Actor, RegionCode, Now,
+                p => TimelineRange(p.Items.Where(i => i.MeetingId is not null).Select(i => i.MeetingStartsAt!.Value), p.DeadlineAt, Now), cancellationToken) is not { } read)
+            return false;
+        var (dto, aggregate, meetings) = read;
+        Process = dto;
         Definition = workflow.DefinitionOf(aggregate);
         var codes = dto.Items.Select(i => i.Municipality).ToList();
         Names = await db.Municipalities.AsNoTracking().Where(m => codes.Contains(m.Code)).ToDictionaryAsync(m => m.Code, m => m.Name, cancellationToken);
-        var (from, until) = TimelineRange();
-        Meetings = await db.Meetings.AsNoTracking()
-            .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt >= from && m.StartsAt <= until)
-            .OrderBy(m => m.StartsAt).ToListAsync(cancellationToken);
+        Meetings = meetings;
         if (ReadsAudit)
         {
-            Audit = await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence).ToListAsync(cancellationToken);
+            Audit = await ChainNewestFirst(db, id).ToListAsync(cancellationToken);
             Verification = await verifier.VerifyChainAsync(id, Enumerable.Reverse(Audit).ToList(), cancellationToken); // the entries just read, oldest first
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
@@ -134,15 +133,23 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         return true;
     }
 
+    /// <summary>The process's audit chain, newest first; compiled once (read on every view of the page).</summary>
+    private static readonly Func<DecisionsDbContext, Guid, IAsyncEnumerable<AuditEntry>> ChainNewestFirst =
+        EF.CompileAsyncQuery<DecisionsDbContext, Guid, AuditEntry>((DecisionsDbContext db, Guid id) =>
+            db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence));
+
     private static string StampOf(ProcessDto dto, int auditCount, int meetings) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{JsonSerializer.Serialize(dto with { DaysLeft = 0 })}|{auditCount}|{meetings}")))[..20];
 
     /// <summary>From a little before the first relevant meeting (or today) to a little after the deadline.</summary>
-    public (DateTimeOffset From, DateTimeOffset Until) TimelineRange()
+    public (DateTimeOffset From, DateTimeOffset Until) TimelineRange() =>
+        TimelineRange(Process.Items.Where(i => i.Meeting is not null).Select(i => i.Meeting!.StartsAt), Process.Deadline, Now);
+
+    private static (DateTimeOffset From, DateTimeOffset Until) TimelineRange(IEnumerable<DateTimeOffset> meetingStarts, DateTimeOffset deadline, DateTimeOffset now)
     {
-        var starts = Process.Items.Where(i => i.Meeting is not null).Select(i => i.Meeting!.StartsAt).Append(Now).Append(Process.Deadline.AddDays(-42));
+        var starts = meetingStarts.Append(now).Append(deadline.AddDays(-42));
         var from = Amsterdam.StartOfDay(Amsterdam.DateOf(starts.Min()).AddDays(-3));
-        var until = Amsterdam.StartOfDay(Amsterdam.DateOf(Process.Deadline > Now ? Process.Deadline : Now).AddDays(4));
+        var until = Amsterdam.StartOfDay(Amsterdam.DateOf(deadline > now ? deadline : now).AddDays(4));
         return (from, until);
     }
 
