@@ -125,9 +125,9 @@ public static class Benchmark
                 using var roundApi = new Api(host.BaseUrl);
                 double cpuStart = 0, cpuEnd = 0;
                 var (_, measured) = await Commands.RunAsync(roundApi, municipalities, settings.CommandRate, TimeSpan.FromSeconds(1), settings.WarmUp, TimeSpan.FromSeconds(quick ? 10 : 20),
-                    start => { if (start) cpuStart = CpuSeconds(host.Pid); else cpuEnd = CpuSeconds(host.Pid); });
+                    start => { if (start) cpuStart = CpuSeconds(host.Pid); else cpuEnd = CpuSeconds(host.Pid); }, () => TieringCpuSeconds(host.Pid));
                 var cpuCommand = (cpuEnd - cpuStart) * 1000 / Math.Max(1, measured.Count);
-                var (read, cpuRead) = await Reads.ResourceAsync(roundApi, data, settings.WarmUp, TimeSpan.FromSeconds(quick ? 8 : 15), () => CpuSeconds(host.Pid));
+                var (read, cpuRead) = await Reads.ResourceAsync(roundApi, data, settings.WarmUp, TimeSpan.FromSeconds(quick ? 8 : 15), () => CpuSeconds(host.Pid), () => TieringCpuSeconds(host.Pid));
                 figures[label].Add((measured.PerSecond, cpuCommand, read.PerSecond, read.P95, cpuRead));
                 Console.WriteLine($"  {label}: commands {measured.PerSecond:0}/s, {cpuCommand:0.00} ms CPU each; resource reads {read.PerSecond:0}/s, p95 {read.P95:0.0} ms, {cpuRead:0.00} ms CPU each");
             }
@@ -191,7 +191,7 @@ public static class Benchmark
             {
                 var marks = new List<(double App, double PostgreSql, double Harness)>();
                 var jit = new List<double>();
-                var reads = await Reads.RunAsync(on, data, settings.ReadTime, settings.WarmUp, _ => { marks.Add(CpuSplit(pid)); jit.Add(TieringCpuSeconds(pid)); });
+                var reads = await Reads.RunAsync(on, data, settings.ReadTime, settings.WarmUp, _ => { marks.Add(CpuSplit(pid)); jit.Add(TieringCpuSeconds(pid)); }, () => TieringCpuSeconds(pid));
                 for (var i = 0; i < reads.Count; i++)
                 {
                     var (name, stats) = reads[i];
@@ -244,7 +244,8 @@ public static class Benchmark
 
         // a. Commands over HTTP: schedule and record decision, open model.
         var sessionsBefore = await SessionsAsync(data);
-        var (commands, capacity) = await Commands.RunAsync(api, municipalities, settings.CommandRate, settings.CommandTime, settings.WarmUp, settings.BaselineTime);
+        var (commands, capacity) = await Commands.RunAsync(api, municipalities, settings.CommandRate, settings.CommandTime, settings.WarmUp, settings.BaselineTime,
+            tiering: () => TieringCpuSeconds(app.Pid));
         var sessions = await SessionsAsync(data) - sessionsBefore;
         results["sessionsOpenedDuringCommands"] = sessions;
         Console.WriteLine($"  database sessions opened during the command phase: {sessions}");
@@ -265,7 +266,7 @@ public static class Benchmark
 
         // b. Reads.
         // Each kind of read warms up as long as the commands did (JIT tiering settles per code path: a server runs for days).
-        var reads = await Reads.RunAsync(api, data, settings.ReadTime, settings.WarmUp);
+        var reads = await Reads.RunAsync(api, data, settings.ReadTime, settings.WarmUp, tiering: () => TieringCpuSeconds(app.Pid));
         foreach (var (name, stats) in reads)
         {
             results[$"read-{name}"] = Json(stats);
@@ -360,7 +361,7 @@ public static class Benchmark
                             cpuEnd = CpuSeconds(host.Pid);
                         using var countEntries = data.CreateCommand("SELECT count(*) FROM audit_entries");
                         entriesCounted += (start ? -1 : 1) * (long)countEntries.ExecuteScalar()!;
-                    });
+                    }, () => TieringCpuSeconds(host.Pid));
                 commandsCounted += measured.Count;
                 var perCommand = (cpuEnd - cpuStart) * 1000 / Math.Max(1, measured.Count);
                 cpuPerCommand[label].Add(perCommand);
@@ -462,7 +463,7 @@ public static class Benchmark
     }
 
     /// <summary>CPU seconds so far of the runtime's tiered compilation thread in the app (still compiling hot code when this is not zero).</summary>
-    private static double TieringCpuSeconds(int appPid)
+    internal static double TieringCpuSeconds(int appPid)
     {
         double ticks = 0;
         foreach (var task in Directory.GetDirectories($"/proc/{appPid}/task"))
@@ -577,16 +578,19 @@ internal static class Commands
     }
 
     public static async Task<(LatencyStats Open, LatencyStats Capacity)> RunAsync(Api api, List<(string Code, string Name)> municipalities, double rate, TimeSpan duration,
-        TimeSpan warmUp, TimeSpan capacityTime, Action<bool>? capacityPhase = null)
+        TimeSpan warmUp, TimeSpan capacityTime, Action<bool>? capacityPhase = null, Func<double>? tiering = null)
     {
-        // Enough items that schedules never run out, for the warm-up and the measured load.
+        // Enough items that schedules never run out, for the warm-up (and its settling) and the measured load.
         // The capacity phase is budgeted at up to 1,000 commands/s.
-        var send = await PrepareAsync(api, municipalities, rate * (duration + warmUp).TotalSeconds + 1000 * capacityTime.TotalSeconds, duration + warmUp + capacityTime);
+        var send = await PrepareAsync(api, municipalities, rate * (duration + warmUp + Measure.SettleLimit / 2).TotalSeconds + 1000 * capacityTime.TotalSeconds,
+            duration + warmUp + Measure.SettleLimit + capacityTime);
 
         // A server runs for days: the same load, unmeasured, first, so tiered JIT and dynamic PGO have settled (the cold
         // start is measured on its own, in e).
         var warm = await Measure.OpenLoadAsync(rate / 2, warmUp, send);
-        Console.WriteLine($"  warm-up: {warm.Count} commands at {rate / 2:0}/s offered, {warm.Errors} errors (not counted)");
+        var (extra, jit) = await Measure.SettleAsync(step => Measure.OpenLoadAsync(rate / 2, step, send), tiering);
+        Console.WriteLine($"  warm-up: {warm.Count} commands at {rate / 2:0}/s offered, {warm.Errors} errors (not counted)"
+            + (tiering is null ? "" : $", then {extra.TotalSeconds:0} s more until the JIT settled ({jit:0} ms of its CPU in the last 2 s)"));
         // Capacity the way B2 is measured: 16 callers in a closed loop, each sending its next command when the last one
         // was answered. Then latency under an open model at the offered rate.
         capacityPhase?.Invoke(true);

@@ -9,12 +9,15 @@ namespace Drechtsteden.Decisions.Benchmarks;
 internal static partial class Reads
 {
     /// <param name="measured">Called with true before and false after each kind's measured part (not its warm-up): for reading the CPU it cost.</param>
-    public static async Task<List<(string Name, LatencyStats Stats)>> RunAsync(Api api, NpgsqlDataSource data, TimeSpan duration, TimeSpan warmUp, Action<bool>? measured = null)
+    /// <param name="tiering">The app's JIT CPU so far: the warm-up goes on while it grows (<see cref="Measure.SettleAsync"/>).</param>
+    public static async Task<List<(string Name, LatencyStats Stats)>> RunAsync(Api api, NpgsqlDataSource data, TimeSpan duration, TimeSpan warmUp, Action<bool>? measured = null,
+        Func<double>? tiering = null)
     {
-        // Each kind of read is sent, unmeasured, for a moment first (JIT, PGO, query plans), then measured.
+        // Each kind of read is sent, unmeasured, for a moment first (JIT, query plans), then measured.
         async Task<LatencyStats> Warm(Func<int, Task<bool>> send)
         {
             await Measure.ClosedLoopAsync(8, warmUp, send);
+            await Measure.SettleAsync(step => Measure.ClosedLoopAsync(8, step, send), tiering);
             measured?.Invoke(true);
             var stats = await Measure.ClosedLoopAsync(8, duration, send);
             measured?.Invoke(false);
@@ -54,12 +57,14 @@ internal static partial class Reads
     }
 
     /// <summary>The process resource alone (8 callers, after a warm-up), with the CPU each read cost (<paramref name="cpuSeconds"/>).</summary>
-    public static async Task<(LatencyStats Stats, double CpuMilliseconds)> ResourceAsync(Api api, NpgsqlDataSource data, TimeSpan warmUp, TimeSpan duration, Func<double> cpuSeconds)
+    public static async Task<(LatencyStats Stats, double CpuMilliseconds)> ResourceAsync(Api api, NpgsqlDataSource data, TimeSpan warmUp, TimeSpan duration, Func<double> cpuSeconds,
+        Func<double>? tiering = null)
     {
         var ids = await ProcessIdsAsync(data);
         await api.TokenAsync("admin");
         var send = ResourceRead(api, ids);
         await Measure.ClosedLoopAsync(8, warmUp, send);
+        await Measure.SettleAsync(step => Measure.ClosedLoopAsync(8, step, send), tiering);
         var start = cpuSeconds();
         var stats = await Measure.ClosedLoopAsync(8, duration, send);
         return (stats, (cpuSeconds() - start) * 1000 / Math.Max(1, stats.Count));

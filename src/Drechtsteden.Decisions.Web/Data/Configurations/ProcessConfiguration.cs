@@ -39,7 +39,11 @@ internal sealed class DecisionProcessConfiguration : IEntityTypeConfiguration<De
         builder.HasOne<Regions.Region>().WithMany().HasForeignKey(p => p.RegionCode).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(p => new { p.DefinitionId, p.DefinitionVersion });
         builder.HasIndex(p => p.State);
-        builder.HasIndex(p => p.DeadlineAt);
+        // The list's order (deadline, then id) straight from an index, for all processes and for a region's: many
+        // processes share one deadline (a regional one, or the benchmark's), and an index on the deadline alone left
+        // PostgreSQL sorting all of them for a page of 100 (7.6 ms against 0.5 ms for 10,238 processes, EXPLAIN ANALYZE).
+        builder.HasIndex(p => new { p.DeadlineAt, p.Id });
+        builder.HasIndex(p => new { p.RegionCode, p.DeadlineAt, p.Id });
 
         builder.HasMany(p => p.Concepts).WithOne().HasForeignKey(c => c.ProcessId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(p => p.Items).WithOne().HasForeignKey(i => i.ProcessId).OnDelete(DeleteBehavior.Restrict);

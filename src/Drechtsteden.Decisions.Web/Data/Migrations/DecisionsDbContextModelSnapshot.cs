@@ -377,17 +377,17 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_processes");
 
-                    b.HasIndex("DeadlineAt")
-                        .HasDatabaseName("ix_processes_deadline_at");
-
-                    b.HasIndex("RegionCode")
-                        .HasDatabaseName("ix_processes_region_code");
-
                     b.HasIndex("State")
                         .HasDatabaseName("ix_processes_state");
 
+                    b.HasIndex("DeadlineAt", "Id")
+                        .HasDatabaseName("ix_processes_deadline_at_id");
+
                     b.HasIndex("DefinitionId", "DefinitionVersion")
                         .HasDatabaseName("ix_processes_definition_id_definition_version");
+
+                    b.HasIndex("RegionCode", "DeadlineAt", "Id")
+                        .HasDatabaseName("ix_processes_region_code_deadline_at_id");
 
                     b.ToTable("processes", (string)null);
                 });
