@@ -10,11 +10,15 @@ public static class MenuCounts
     {
         try
         {
-            return await db.Outbox.CountAsync(m => m.RecipientUserId == userId && m.ReadAt == null, cancellationToken);
+            return await Unread(db, userId, cancellationToken);
         }
         catch (Exception e) when (DatabaseExtensions.IsDatabaseUnavailable(e))
         {
             return 0;
         }
     }
+
+    /// <summary>Compiled once: the menu shows the count on every page.</summary>
+    private static readonly Func<DecisionsDbContext, string, CancellationToken, Task<int>> Unread =
+        EF.CompileAsyncQuery((DecisionsDbContext db, string userId, CancellationToken _) => db.Outbox.Count(m => m.RecipientUserId == userId && m.ReadAt == null));
 }

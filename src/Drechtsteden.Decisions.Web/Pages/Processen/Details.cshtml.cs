@@ -118,7 +118,10 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         Process = dto;
         Definition = workflow.DefinitionOf(aggregate);
         var codes = dto.Items.Select(i => i.Municipality).ToList();
-        Names = await db.Municipalities.AsNoTracking().Where(m => codes.Contains(m.Code)).ToDictionaryAsync(m => m.Code, m => m.Name, cancellationToken);
+        var names = new Dictionary<string, string>();
+        await foreach (var (code, name) in NamesOf(db, codes.ToArray()).WithCancellation(cancellationToken))
+            names[code] = name;
+        Names = names;
         Meetings = meetings;
         if (ReadsAudit)
         {
@@ -132,6 +135,13 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         ConceptTekst ??= dto.Concepts[^1].Text;
         return true;
     }
+
+    private sealed record MunicipalityName(string Code, string Name);
+
+    /// <summary>The colleges' names; compiled once (read on every view of the page).</summary>
+    private static readonly Func<DecisionsDbContext, string[], IAsyncEnumerable<MunicipalityName>> NamesOf =
+        EF.CompileAsyncQuery<DecisionsDbContext, string[], MunicipalityName>((DecisionsDbContext db, string[] codes) =>
+            db.Municipalities.Where(m => codes.Contains(m.Code)).Select(m => new MunicipalityName(m.Code, m.Name)));
 
     /// <summary>The process's audit chain, newest first; compiled once (read on every view of the page).</summary>
     private static readonly Func<DecisionsDbContext, Guid, IAsyncEnumerable<AuditEntry>> ChainNewestFirst =
