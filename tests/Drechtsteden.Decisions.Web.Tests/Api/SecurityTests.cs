@@ -91,6 +91,28 @@ public sealed partial class SecurityTests
     }
 
     [Test]
+    public async Task A_commands_notice_survives_a_live_refresh_that_arrives_before_the_page()
+    {
+        // The page polls its live region every 2 s. A poll sent after the command's redirect set the notice, but before
+        // the browser fetched the page, used to take the notice (TempData is read once) and the page showed none.
+        await using var app = App();
+        var process = await Jobs.TimerHarness.StartAsync(app, DateTimeOffset.UtcNow.AddDays(60), "GM0505", "GM0590");
+        using var browser = await SignInAsync(app, "coordinator");
+        var page = await browser.GetStringAsync(new Uri($"/processen/{process}", UriKind.Relative));
+        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        var newDeadline = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(90)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        using (var extended = await browser.PostAsync(new Uri($"/processen/{process}?handler=Extend", UriKind.Relative),
+                   Form(("__RequestVerificationToken", token), ("NieuweTermijn", newDeadline), ("Reden", "De raad vergadert later"))))
+            Assert.That(extended.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "the extension is accepted");
+
+        using (var live = await browser.GetAsync(new Uri($"/processen/{process}?handler=Live&stamp=x", UriKind.Relative)))
+            Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var after = await browser.GetStringAsync(new Uri($"/processen/{process}", UriKind.Relative));
+
+        Assert.That(after, Does.Contain("De termijn is verlengd."), "the notice is shown on the page after the command");
+    }
+
+    [Test]
     public async Task The_development_mailbox_is_for_administrators_only()
     {
         await using var app = App();

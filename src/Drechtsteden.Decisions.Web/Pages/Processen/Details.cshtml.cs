@@ -56,6 +56,9 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     /// <summary>The live region again, or 204 when nothing changed since <paramref name="stamp"/>.</summary>
     public async Task<IActionResult> OnGetLiveAsync(Guid id, string? stamp, CancellationToken cancellationToken)
     {
+        // The live region never shows a command's notice: a poll that arrives between a command's redirect and the page
+        // it leads to must leave the notice for that page (TempData is read once).
+        TempData.Keep();
         if (!await LoadAsync(id, cancellationToken))
             return NotFound();
         if (stamp == Stamp)
