@@ -128,15 +128,13 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         var (from, until) = window(p);
         var (readFrom, readUntil) = (from < now ? from : now, until > p.DeadlineAt ? until : p.DeadlineAt);
         var rows = await PlannedMeetings(db, p.Items.Select(i => i.MunicipalityCode).ToArray(), readFrom, readUntil).ToListAsync(cancellationToken);
-        var planned = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
-        foreach (var m in rows.Where(m => m.StartsAt > now && m.StartsAt < p.DeadlineAt))
-        {
-            if (!planned.TryGetValue(m.MunicipalityCode, out var starts))
-                planned[m.MunicipalityCode] = starts = new List<DateTimeOffset>();
-            ((List<DateTimeOffset>)starts).Add(m.StartsAt);
-        }
+        var planned = ByCollege(rows.Where(m => m.StartsAt > now && m.StartsAt < p.DeadlineAt).Select(m => (m.MunicipalityCode, m.StartsAt)));
         return (View(p, read.Version, actor, planned, now), p, rows.Where(m => m.StartsAt >= from && m.StartsAt <= until).ToList());
     }
+
+    /// <summary>Meeting starts per college, in the order given (earliest first).</summary>
+    private static Dictionary<string, IReadOnlyList<DateTimeOffset>> ByCollege(IEnumerable<(string Code, DateTimeOffset StartsAt)> starts) =>
+        starts.GroupBy(s => s.Code).ToDictionary(g => g.Key, g => (IReadOnlyList<DateTimeOffset>)g.Select(s => s.StartsAt).ToList());
 
     /// <summary>The planned meetings of the colleges from one instant to another (both included), earliest first.</summary>
     private static readonly Func<DecisionsDbContext, string[], DateTimeOffset, DateTimeOffset, IAsyncEnumerable<Meeting>> PlannedMeetings =
@@ -208,14 +206,8 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>Per college, the starts of its planned meetings after <paramref name="now"/> and before <paramref name="until"/>.</summary>
     public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> PlannedMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
-        var planned = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
-        await foreach (var (code, startsAt) in Planned(db, codes.ToArray(), now, until).WithCancellation(cancellationToken))
-        {
-            if (!planned.TryGetValue(code, out var starts))
-                planned[code] = starts = new List<DateTimeOffset>();
-            ((List<DateTimeOffset>)starts).Add(startsAt);
-        }
-        return planned;
+        var rows = await Planned(db, codes.ToArray(), now, until).ToListAsync(cancellationToken);
+        return ByCollege(rows.Select(r => (r.MunicipalityCode, r.StartsAt)));
     }
 
     private sealed record PlannedRow(string MunicipalityCode, DateTimeOffset StartsAt);
