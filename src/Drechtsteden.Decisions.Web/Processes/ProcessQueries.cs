@@ -206,18 +206,9 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>Per college, the starts of its planned meetings after <paramref name="now"/> and before <paramref name="until"/>.</summary>
     public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> PlannedMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
-        var rows = await Planned(db, codes.ToArray(), now, until).ToListAsync(cancellationToken);
-        return ByCollege(rows.Select(r => (r.MunicipalityCode, r.StartsAt)));
+        var rows = await PlannedMeetings(db, codes.ToArray(), now, until).ToListAsync(cancellationToken);
+        return ByCollege(rows.Where(m => m.StartsAt > now && m.StartsAt < until).Select(m => (m.MunicipalityCode, m.StartsAt)));
     }
-
-    private sealed record PlannedRow(string MunicipalityCode, DateTimeOffset StartsAt);
-
-    /// <summary>The planned meetings of the colleges in a window, earliest first; compiled once (every process view reads them).</summary>
-    private static readonly Func<DecisionsDbContext, string[], DateTimeOffset, DateTimeOffset, IAsyncEnumerable<PlannedRow>> Planned =
-        EF.CompileAsyncQuery((DecisionsDbContext db, string[] codes, DateTimeOffset now, DateTimeOffset until) =>
-            db.Meetings.AsNoTracking()
-                .Where(m => codes.Contains(m.MunicipalityCode) && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < until)
-                .OrderBy(m => m.StartsAt).Select(m => new PlannedRow(m.MunicipalityCode, m.StartsAt)));
 
     /// <summary>
     /// The process as <paramref name="actor"/> sees it: the one place the embargo is applied (before publication a
