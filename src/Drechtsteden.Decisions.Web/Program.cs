@@ -3,6 +3,7 @@ using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Auth;
 using Drechtsteden.Decisions.Web.Cli;
+using Drechtsteden.Decisions.Web.Councils;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Health;
 using Drechtsteden.Decisions.Web.Jobs;
@@ -30,6 +31,7 @@ try
     builder.Services.AddAuditTrail(builder.Configuration);
     builder.Services.AddDecisionsJobs(builder.Configuration, builder.Configuration.GetConnectionString(DatabaseExtensions.ConnectionName)!);
     builder.Services.AddProcesses();
+    builder.Services.AddCouncilLetters();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();

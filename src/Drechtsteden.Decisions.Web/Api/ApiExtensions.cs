@@ -1,4 +1,5 @@
 using Drechtsteden.Decisions.Web.Audit;
+using Drechtsteden.Decisions.Web.Councils;
 using Scalar.AspNetCore;
 
 namespace Drechtsteden.Decisions.Web.Api;
@@ -29,6 +30,7 @@ public static class ApiExtensions
         api.MapWorkflowEndpoints();
         api.MapAccountEndpoints();
         api.MapAuditEndpoints();
+        api.MapCouncilEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();
         return app;

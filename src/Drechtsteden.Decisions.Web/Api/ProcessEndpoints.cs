@@ -26,6 +26,7 @@ public static class ProcessEndpoints
         processes.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelProcess").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/items/{code}/schedule", ScheduleAsync).WithName("ScheduleItem").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/items/{code}/decision", DecideAsync).WithName("RecordDecision").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
+        processes.MapPost("/{id:guid}/items/{code}/council", ConfirmCouncilAsync).WithName("ConfirmCouncil").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapGet("/{id:guid}/audit", AuditAsync).WithName("ExportProcessAudit")
             .Produces<System.Text.Json.Nodes.JsonArray>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
@@ -64,6 +65,10 @@ public static class ProcessEndpoints
         RunAsync(id, request with { Municipality = code }, context, pipeline, cancellationToken);
 
     private static Task<Ok<CommandAnswer>> DecideAsync(Guid id, string code, RecordDecision request, HttpContext context, CommandPipeline pipeline,
+        CancellationToken cancellationToken) =>
+        RunAsync(id, request with { Municipality = code }, context, pipeline, cancellationToken);
+
+    private static Task<Ok<CommandAnswer>> ConfirmCouncilAsync(Guid id, string code, ConfirmCouncil request, HttpContext context, CommandPipeline pipeline,
         CancellationToken cancellationToken) =>
         RunAsync(id, request with { Municipality = code }, context, pipeline, cancellationToken);
 

@@ -227,6 +227,8 @@ public static class ActionNames
         ["alert.sent"] = "Storingsmelding verstuurd",
         ["signal.sent"] = "Signalering aan de coördinator verstuurd",
         ["target-week.planned"] = "Synchrone week vastgesteld",
+        ["council.informed"] = "Raad geïnformeerd (raadsinformatiebrief aangeboden)",
+        ["council.corrected"] = "Bevestiging raad gecorrigeerd",
         ["item.meeting-moved"] = "Vergadering van agendapunt verplaatst",
         ["region.added"] = "Regio toegevoegd",
         ["municipality.added"] = "Gemeente toegevoegd",

@@ -109,6 +109,7 @@ public static class ProcessAudit
         ["text"] = c.Text,
         ["documentUrl"] = c.DocumentUrl,
         ["note"] = c.Note,
+        ["councilLetterHash"] = c.CouncilLetter is { } letter ? CouncilLetter.BodyHash(letter) : null,
     };
 
     public static JsonObject ItemJson(DecisionProcess process, AgendaItem item)
@@ -121,6 +122,8 @@ public static class ProcessAudit
             ["meetingId"] = item.MeetingId?.ToString(),
             ["meetingStartsAt"] = item.MeetingStartsAt is { } m ? Instant(m) : null,
             ["decisions"] = item.Decisions.Count,
+            ["councilInformedOn"] = item.CouncilInformedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["councilLink"] = item.CouncilLink,
             ["latestDecision"] = latest is null ? null : new JsonObject
             {
                 ["sequence"] = latest.Sequence,

@@ -8,8 +8,9 @@ namespace Drechtsteden.Decisions.Web.Demo;
 
 /// <summary>
 /// The living demo region's processes, written through the commands at the instants they happened: the source case
-/// as a completed 2024 process, and one live process at mixed stages with its deadline five weeks ahead. Each is
-/// added once (by its reference); a second start adds nothing.
+/// as a completed 2024 process — its raadsinformatiebrief is the seed's text, and all seven griffiers confirmed that
+/// their council received it — and one live process at mixed stages with its deadline five weeks ahead and a draft
+/// raadsinformatiebrief. Each is added once (by its reference); a second start adds nothing.
 /// </summary>
 public static class DemoProcesses
 {
@@ -23,6 +24,41 @@ public static class DemoProcesses
     private const string LiveConcept =
         "Het college besluit in te stemmen met de regionale aanpak voor de uitvoering van de Omgevingswet in de Drechtsteden en de gezamenlijke " +
         "uitvoeringsagenda vast te stellen.";
+
+    /// <summary>The seed's raadsinformatiebrief (Dordrecht, 2024) as Markdown: the source case's letter body.</summary>
+    public static string SourceCouncilLetter()
+    {
+        using var stream = typeof(DemoProcesses).Assembly.GetManifestResourceStream("SourceCaseCouncilLetter.md")
+            ?? throw new InvalidOperationException("The source case's letter is not embedded.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private const string LiveCouncilLetter = """
+        ## Hoe zijn de bevoegdheden rond dit onderwerp verdeeld?
+
+        De raad stelt het omgevingsbeleid vast; het college voert de Omgevingswet uit en werkt daarvoor samen met de andere Drechtstedengemeenten.
+
+        ## Wat is de aanleiding om deze informatie kenbaar te maken?
+
+        De zeven colleges besluiten gelijkluidend over een regionale uitvoeringsagenda Omgevingswet. Met deze brief informeren wij u daarover.
+
+        ## Wat is de te delen informatie?
+
+        *Concept — aan te vullen na de besluitvorming in de colleges.*
+
+        ## Hoe verder na deze raadsinformatiebrief?
+
+        De uitvoeringsagenda wordt jaarlijks geëvalueerd.
+
+        ## Welke kosten zijn verbonden aan het proces?
+
+        De uitvoering past binnen de bestaande begrotingen.
+
+        ## Wat zijn de belangrijkste gerelateerde besluiten?
+
+        - Regionale omgevingsvisie Drechtsteden
+        """;
 
     public static async Task SeedAsync(IServiceProvider services, string regionCode, CancellationToken cancellationToken = default)
     {
@@ -39,7 +75,8 @@ public static class DemoProcesses
         Actor As(Role role, string code) => users.FirstOrDefault(u => u.Role == role && u.MunicipalityCode == code) is { } u
             ? new Actor(u.Id, u.DisplayName, u.Role, u.MunicipalityCode)
             : throw new InvalidOperationException($"No demo {role} for {code}.");
-        var people = new People(new Actor(coordinator.Id, coordinator.DisplayName, Role.Coordinator), code => As(Role.Secretary, code), code => As(Role.College, code));
+        var people = new People(new Actor(coordinator.Id, coordinator.DisplayName, Role.Coordinator), code => As(Role.Secretary, code), code => As(Role.College, code),
+            code => As(Role.Griffier, code));
 
         if (!await db.Processes.AnyAsync(p => p.Reference == SourceReference, cancellationToken))
             await SourceCaseAsync(services, region.Code, municipalities, people, cancellationToken);
@@ -47,7 +84,7 @@ public static class DemoProcesses
             await LiveProcessAsync(services, region.Code, municipalities, people, DateTimeOffset.UtcNow, cancellationToken);
     }
 
-    private sealed record People(Actor Coordinator, Func<string, Actor> Secretary, Func<string, Actor> College);
+    private sealed record People(Actor Coordinator, Func<string, Actor> Secretary, Func<string, Actor> College, Func<string, Actor> Griffier);
 
     /// <summary>
     /// 2024: the concept goes out on 10 June; the colleges decide in the weeks before the summer recess and right after
@@ -60,7 +97,7 @@ public static class DemoProcesses
         var at = new CommandsAt(scope.ServiceProvider, new SettableClock(Amsterdam.At(new DateOnly(2024, 6, 10), new TimeOnly(9, 0))));
         var codes = municipalities.Select(m => m.Code).ToArray();
         var start = new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", SourceReference, SourceConcept, null,
-            new DateOnly(2024, 9, 10), null, null, codes, region, null, null);
+            new DateOnly(2024, 9, 10), null, null, codes, region, null, null, SourceCouncilLetter());
         var id = (await at.Pipeline.StartAsync(start, people.Coordinator, region, CommandsAt.Key("start", start), cancellationToken)).ProcessId;
 
         // Before the recess for most, after it for two, on the deadline day for Dordrecht.
@@ -87,7 +124,19 @@ public static class DemoProcesses
         }
         at.Clock.Now = Amsterdam.At(new DateOnly(2024, 9, 11), new TimeOnly(9, 0));
         await at.RunAsync(id, new Publish(null), people.Coordinator, CommandsAt.Key("publish", id), cancellationToken);
-        // The secretaries' publication messages went out that morning (and are in the trail as delivered).
+        // The secretaries' and griffiers' publication messages went out that morning (and are in the trail as delivered).
+        await at.DeliverAsync(id, at.Clock.Now.AddSeconds(40), cancellationToken);
+        // The griffiers put the letter on their councils' lists of incoming documents within the week (before the first
+        // reminder); the last one to confirm ends the process as "Raden geïnformeerd".
+        int[] days = [12, 12, 13, 16, 16, 17, 17];
+        var informed = 0;
+        foreach (var m in municipalities)
+        {
+            var on = new DateOnly(2024, 9, days[Math.Min(informed++, days.Length - 1)]);
+            at.Clock.Now = Amsterdam.At(on, new TimeOnly(11, 0));
+            await at.RunAsync(id, new ConfirmCouncil(on) { Municipality = m.Code }, people.Griffier(m.Code), CommandsAt.Key("council", new { id, m.Code }), cancellationToken);
+        }
+        // The coordinator's "Alle raden geïnformeerd" went out then too.
         await at.DeliverAsync(id, at.Clock.Now.AddSeconds(40), cancellationToken);
     }
 
@@ -105,7 +154,7 @@ public static class DemoProcesses
         var at = new CommandsAt(scope.ServiceProvider, new SettableClock(Amsterdam.At(today.AddDays(-14), new TimeOnly(9, 0))));
         var codes = municipalities.Select(m => m.Code).ToArray();
         var start = new StartProcess("Regionale uitvoeringsagenda Omgevingswet", LiveReference, LiveConcept, null,
-            today.AddDays(35), null, null, codes, region, null, null);
+            today.AddDays(35), null, null, codes, region, null, null, LiveCouncilLetter);
         var id = (await at.Pipeline.StartAsync(start, people.Coordinator, region, CommandsAt.Key("start", start), cancellationToken)).ProcessId;
 
         string[] metLastWeek = ["GM0505", "GM0590", "GM0642"];

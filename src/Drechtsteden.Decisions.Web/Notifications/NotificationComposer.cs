@@ -40,7 +40,7 @@ public sealed class NotificationComposer(AppOptions app)
     {
         "deadline-escalation" => Escalation,
         "no-meeting-left" => Risk,
-        "publication-released" => Publication,
+        "publication-released" or "council-letter-ready" or "councils-informed" => Publication,
         TimerParked or MessageParked => Alert,
         ProcessStatusRules.CollegeDiverged or ProcessStatusRules.CollegeDeferred or ProcessStatusRules.OutsideTargetWeek => Signal,
         _ => Reminder,
@@ -78,6 +78,20 @@ public sealed class NotificationComposer(AppOptions app)
                 $"{greeting}\n\nAlle deelnemende colleges hebben ‘{process.Title}’ (zaaknummer {process.Reference}) gelijkluidend besloten. " +
                 $"Het embargo is vanaf nu opgeheven: de besluiten zijn openbaar en de raadsinformatiebrief kan naar de raad van {college}. " +
                 $"Alle gemeenten krijgen dit bericht op hetzelfde moment.\n\nHet besluit en de tekst staan achter de link hieronder.{closing}", link),
+            "council-letter-ready" => new Message(kind,
+                Subject("Raadsinformatiebrief voor de raad: ‘", process.Title, "’"),
+                $"{greeting}\n\nAlle deelnemende colleges hebben ‘{process.Title}’ (zaaknummer {process.Reference}) gelijkluidend besloten en de besluiten zijn nu openbaar. " +
+                $"De raadsinformatiebrief voor de raad van {college} staat klaar: dezelfde tekst voor alle raden, met de kop van {college}.\n\n" +
+                $"Bied hem aan de raad aan en bevestig daarna via de link hieronder op welke datum dat gebeurde.{closing}", LetterLink(process, item, link)),
+            "council-reminder" => new Message(kind,
+                Subject("Herinnering: bied de raadsinformatiebrief ‘", process.Title, "’ aan de raad aan"),
+                $"{greeting}\n\nDe raadsinformatiebrief over ‘{process.Title}’ (zaaknummer {process.Reference}) is op " +
+                $"{(process.PublicationAt is { } published ? Amsterdam.ToLocal(published).ToString("d MMMM yyyy", Dutch) : "de publicatiedatum")} vrijgegeven, " +
+                $"maar er is nog niet bevestigd dat de raad van {college} hem heeft ontvangen.\n\nBevestig de datum via de link hieronder.{closing}", LetterLink(process, item, link)),
+            "councils-informed" => new Message(kind,
+                Subject("Alle raden geïnformeerd: ‘", process.Title, "’"),
+                $"{greeting}\n\nAlle griffiers hebben bevestigd dat de raadsinformatiebrief over ‘{process.Title}’ (zaaknummer {process.Reference}) aan hun raad is aangeboden. " +
+                $"Het proces is afgerond.{closing}", link),
             ProcessStatusRules.CollegeDiverged => new Message(kind,
                 Subject($"Afwijkend besluit van {college} over ‘", process.Title, "’"),
                 $"{greeting}\n\nHet college van {college} heeft over ‘{process.Title}’ (zaaknummer {process.Reference}) " +
@@ -104,6 +118,9 @@ public sealed class NotificationComposer(AppOptions app)
             _ => throw new InvalidOperationException($"No message for notification '{notification}'."),
         };
     }
+
+    private string LetterLink(DecisionProcess process, AgendaItem? item, string fallback) =>
+        item is null ? fallback : new Uri(app.PublicBaseUrl, $"processen/{process.Id}/raadsinformatiebrief/{item.MunicipalityCode}").ToString();
 
     /// <summary>Prefix, title and suffix in at most <see cref="OutboxMessage.MaxSubjectLength"/> characters: the title gives way.</summary>
     public static string Subject(string prefix, string title, string suffix)

@@ -22,7 +22,7 @@ public sealed class Notifier(DecisionsDbContext db, AuditTrail audit, Notificati
         string? detail = null)
     {
         var query = db.Users.AsNoTracking().Where(u => u.Active && u.Role == recipientRole);
-        query = recipientRole is Role.Secretary or Role.College
+        query = recipientRole.IsMunicipal()
             ? query.Where(u => item != null && u.MunicipalityCode == item.MunicipalityCode)
             : query.Where(u => u.RegionCode == null || u.RegionCode == process.RegionCode);
         var recipients = await query.OrderBy(u => u.Id).ToListAsync(cancellationToken);

@@ -9,6 +9,7 @@ public sealed class IndexModel : AppPageModel
     {
         Role.Secretary => "/te-agenderen",
         Role.College => "/besluiten",
+        Role.Griffier => "/raad",
         _ => "/processen",
     });
 }

@@ -33,6 +33,9 @@ public static class WorkflowText
         ["PublicationIsLater"] = "op een gekozen moment",
         ["PublicationIsDue"] = "als het publicatiemoment bereikt is",
         ["TargetWeekBeforeDeadline"] = "een week vóór de termijn",
+        ["EmbargoIsLifted"] = "na de publicatie",
+        ["CouncilDateGiven"] = "met de datum waarop de raad de brief kreeg",
+        ["AllCouncilsInformed"] = "als alle raden geïnformeerd zijn",
     };
 
     private static readonly Dictionary<string, string> Commands = new(StringComparer.Ordinal)
@@ -45,6 +48,7 @@ public static class WorkflowText
         [WorkflowCommands.Publish] = "publicatie vrijgeven",
         [WorkflowCommands.Cancel] = "annuleren",
         [WorkflowCommands.PlanTargetWeek] = "synchrone week vaststellen",
+        [WorkflowCommands.ConfirmCouncil] = "raad geïnformeerd bevestigen",
     };
 
     private static readonly Dictionary<string, string> Timers = new(StringComparer.Ordinal)
@@ -53,6 +57,7 @@ public static class WorkflowText
         ["decision-reminder"] = "herinnering om het besluit vast te leggen",
         ["deadline"] = "bewaking van de termijn",
         ["publication"] = "publicatiemoment",
+        ["council-reminder"] = "herinnering aan de griffier om de raad te informeren",
         ["view-reminder"] = "herinnering om de zienswijze te agenderen",
         ["term-ends"] = "einde van de termijn",
     };

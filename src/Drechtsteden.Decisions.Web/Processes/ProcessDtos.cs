@@ -11,16 +11,22 @@ public sealed record ProcessSummary(Guid Id, string Title, string Reference, str
 /// <summary>A college that is not on track, with the reason that set its light.</summary>
 public sealed record CollegeAttention(string Municipality, StatusLight Light, StatusReason Reason);
 
-public sealed record ConceptDto(int Number, string Text, string? DocumentUrl, string? Note, DateTimeOffset CreatedAt);
+/// <param name="CouncilLetter">The raadsinformatiebrief's body (Markdown) given with this version; under the embargo only coordinators, auditors and administrators read it.</param>
+/// <param name="CouncilLetterHash">SHA-256 of that body: what every council's copy prints in its footer.</param>
+public sealed record ConceptDto(int Number, string Text, string? DocumentUrl, string? Note, DateTimeOffset CreatedAt, string? CouncilLetter = null, string? CouncilLetterHash = null);
+
+/// <summary>The griffier's confirmation: the date the letter was placed before the council, and where it is in the council information system.</summary>
+public sealed record CouncilDto(DateOnly InformedOn, string? Link);
 
 public sealed record MeetingRef(Guid Id, DateTimeOffset StartsAt);
 
 public sealed record DecisionDto(int Sequence, int ConceptVersion, DecisionOutcome Outcome, string? Text, DateOnly DecidedOn, string? Reason, DateTimeOffset RecordedAt);
 
-/// <param name="PermittedCommands">What the reader may do on this item now (schedule, decide, defer).</param>
+/// <param name="PermittedCommands">What the reader may do on this item now (schedule, decide, defer, confirmCouncil).</param>
+/// <param name="Council">The griffier's confirmation that the council got the raadsinformatiebrief (null: not yet).</param>
 /// <param name="Status">The college's status light with its reasons (<see cref="ProcessStatusRules"/>); null under the embargo.</param>
 public sealed record ItemDto(string Municipality, string State, MeetingRef? Meeting, bool Embargoed, DecisionDto? Decision, bool? Identical,
-    IReadOnlyList<DiffSegment>? Diff, bool AtRisk, int DecisionCount, IReadOnlyList<string> PermittedCommands, CollegeStatusDto? Status = null);
+    IReadOnlyList<DiffSegment>? Diff, bool AtRisk, int DecisionCount, IReadOnlyList<string> PermittedCommands, CollegeStatusDto? Status = null, CouncilDto? Council = null);
 
 /// <summary>A college's light (onTrack, atRisk, late) and the reasons, the first one deciding.</summary>
 public sealed record CollegeStatusDto(StatusLight Light, IReadOnlyList<StatusReason> Reasons);

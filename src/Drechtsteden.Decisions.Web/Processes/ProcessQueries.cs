@@ -46,7 +46,7 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         // every decision in the database on every call.
         var ids = rows.Select(p => p.Id).ToArray();
         var latest = (await db.Database.SqlQuery<LatestDecisionRow>($"""
-            SELECT a.process_id, a.municipality_code, a.meeting_starts_at, d.outcome, d.concept_version, d.text_matches_concept
+            SELECT a.process_id, a.municipality_code, a.meeting_starts_at, a.council_informed_on, d.outcome, d.concept_version, d.text_matches_concept
             FROM agenda_items a
             LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
             WHERE a.process_id = ANY({ids})
@@ -64,7 +64,7 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
             // Under the embargo the counts would tell who amended: they are left out, and a state that reveals decisions reads as the initial one.
             var underEmbargo = Embargo.Applies(definition.IsEmbargoLifted(p.State), actor);
             var facts = new ProcessFacts(p.State, Deadline.FromStored(p.DeadlineAt, p.DeadlineDate), p.SynchronizationWindowStart, p.PublicationAt, p.Current,
-                items.Select(i => new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, i.Outcome is { } o ? Enum.Parse<DecisionOutcome>(o) : null, i.ConceptVersion ?? 0, i.TextMatchesConcept ?? false)).ToList());
+                items.Select(i => new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, i.Outcome is { } o ? Enum.Parse<DecisionOutcome>(o) : null, i.ConceptVersion ?? 0, i.TextMatchesConcept ?? false, i.CouncilInformedOn)).ToList());
             var status = ProcessStatusRules.Of(definition, facts, planned, now);
             var overseer = actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
             return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
@@ -83,7 +83,7 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     public static string? MyAction(Actor actor, ProcessStatus status, bool overseer)
     {
         if (overseer)
-            return actor.Role == Role.Coordinator && status.Next is { Code: not ("wait" or "publication-planned") } next ? next.Text : null;
+            return actor.Role == Role.Coordinator && status.Next is { Code: not ("wait" or "publication-planned" or "wait-councils") } next ? next.Text : null;
         if (actor.MunicipalityCode is not { } code || status.Colleges.FirstOrDefault(c => c.Municipality == code) is not { } own)
             return null;
         var reason = own.Reason;
@@ -92,11 +92,12 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
             Role.Secretary when reason == ProcessStatusRules.ToSchedule || reason == ProcessStatusRules.Deferred || reason == ProcessStatusRules.NoMeetingInTargetWeek
                 || reason == ProcessStatusRules.AfterTargetWeek || reason == ProcessStatusRules.BeforeTargetWeek => "agenderen",
             Role.College when reason == ProcessStatusRules.AwaitingRecord || reason == ProcessStatusRules.NotRecorded => "besluit vastleggen",
+            Role.Griffier when reason == ProcessStatusRules.CouncilToInform || reason == ProcessStatusRules.CouncilLate => "raad informeren",
             _ => null,
         };
     }
 
-    private sealed record LatestDecisionRow(Guid ProcessId, string MunicipalityCode, DateTimeOffset? MeetingStartsAt, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
+    private sealed record LatestDecisionRow(Guid ProcessId, string MunicipalityCode, DateTimeOffset? MeetingStartsAt, DateOnly? CouncilInformedOn, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
 
     /// <summary>The process as <paramref name="actor"/> may see it (embargo applied), or null when it is not theirs to see.</summary>
     public async Task<ProcessDto?> GetAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>
@@ -235,7 +236,8 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
                 ProcessRisks.HasNoMeetingLeft(definition, p, i, planned.ContainsKey(i.MunicipalityCode), now),
                 embargoed ? 0 : i.Decisions.Count,
                 workflow.PermittedCommands(p, i.MunicipalityCode, actor, now),
-                embargoed ? null : new CollegeStatusDto(college.Light, college.Reasons));
+                embargoed ? null : new CollegeStatusDto(college.Light, college.Reasons),
+                i.CouncilInformedOn is { } informedOn ? new CouncilDto(informedOn, i.CouncilLink) : null);
         }).ToList();
         var overseer = actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
         var proposed = definition.Process.IsFinal(p.State) ? null
@@ -243,7 +245,8 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         return new ProcessDto(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
             underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt,
             p.DeadlineDate, p.SynchronizationWindowStart, DaysLeft(p, now), p.PublicationAt, p.CurrentConcept.Number,
-            p.Concepts.OrderBy(c => c.Number).Select(c => new ConceptDto(c.Number, c.Text, c.DocumentUrl, c.Note, c.CreatedAt)).ToList(),
+            p.Concepts.OrderBy(c => c.Number).Select(c => new ConceptDto(c.Number, c.Text, c.DocumentUrl, c.Note, c.CreatedAt,
+                underEmbargo ? null : c.CouncilLetter, c.CouncilLetter is { } letter ? CouncilLetter.BodyHash(letter) : null)).ToList(),
             items, workflow.PermittedCommands(p, null, actor, now), version,
             new ProcessStatusDto(underEmbargo ? null : status.Light, overseer ? status.Next : null, status.TargetWeek?.Start, proposed?.Start, status.SpreadDays));
     }
@@ -284,7 +287,7 @@ public readonly record struct ReadScope(string? Region, string? Municipality);
 /// </summary>
 public static class Embargo
 {
-    public static bool Applies(bool lifted, Actor actor) => !lifted && actor.Role is Role.Secretary or Role.College;
+    public static bool Applies(bool lifted, Actor actor) => !lifted && actor.Role.IsMunicipal();
 
     /// <summary>Another municipality's item under the embargo: on a meeting (scheduled, or decided on it) or not (yet, or again).</summary>
     public static string ItemState(Drechtsteden.Decisions.Workflows.WorkflowDefinition definition, bool onAMeeting) =>

@@ -124,7 +124,7 @@ public static class ReferenceData
     /// <summary>The password of every demo account (README). Demo accounts exist only outside Production.</summary>
     public const string DemoPassword = "demo";
 
-    /// <summary>One coordinator, auditor and administrator, and a secretary and a college account per municipality.</summary>
+    /// <summary>One coordinator, auditor and administrator, and a secretary, a college and a griffier account per municipality.</summary>
     public static IEnumerable<UserAccount> DemoAccounts(IReadOnlyList<RegionSettings> regions)
     {
         const string domain = "demo.drechtsteden-decisions.local";
@@ -136,6 +136,7 @@ public static class ReferenceData
             var slug = m.Name.ToLowerInvariant().Replace(' ', '-');
             yield return new UserAccount($"secretary-{slug}", $"Gemeentesecretaris {m.Name} (demo)", $"secretaris.{slug}@{domain}", Role.Secretary, m.Code);
             yield return new UserAccount($"college-{slug}", $"Bestuurssecretaris college {m.Name} (demo)", $"college.{slug}@{domain}", Role.College, m.Code);
+            yield return new UserAccount($"griffier-{slug}", $"Griffier {m.Name} (demo)", $"griffie.{slug}@{domain}", Role.Griffier, m.Code);
         }
     }
 }

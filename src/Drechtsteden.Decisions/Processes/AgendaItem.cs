@@ -35,6 +35,16 @@ public sealed class AgendaItem
     /// <summary>When the meeting the item is scheduled on starts (kept in step when the meeting moves).</summary>
     public DateTimeOffset? MeetingStartsAt { get; private set; }
 
+    /// <summary>The date on which the griffier placed the raadsinformatiebrief before the council (null: not yet).</summary>
+    public DateOnly? CouncilInformedOn { get; private set; }
+
+    /// <summary>Where the letter is in the municipality's own council information system, when the griffier gave it.</summary>
+    public string? CouncilLink { get; private set; }
+
+    public DateTimeOffset? CouncilConfirmedAt { get; private set; }
+
+    public string? CouncilConfirmedBy { get; private set; }
+
     public IReadOnlyList<Decision> Decisions => _decisions;
 
     public Decision? LatestDecision => _decisions.Count == 0 ? null : _decisions.MaxBy(d => d.Sequence);
@@ -45,6 +55,14 @@ public sealed class AgendaItem
     {
         MeetingId = meeting.Id;
         MeetingStartsAt = meeting.StartsAt;
+    }
+
+    internal void RecordCouncilInformed(DateOnly informedOn, string? link, DateTimeOffset now, string confirmedBy)
+    {
+        CouncilInformedOn = informedOn;
+        CouncilLink = link;
+        CouncilConfirmedAt = now;
+        CouncilConfirmedBy = confirmedBy;
     }
 
     internal void ClearMeeting()

@@ -36,7 +36,8 @@ public sealed record StartProcess(
     string[]? Participants = null,
     [property: StringLength(40)] string? Region = null,
     [property: StringLength(100)] string? DefinitionId = null,
-    Dictionary<string, int[]>? TimerOffsets = null)
+    Dictionary<string, int[]>? TimerOffsets = null,
+    [property: StringLength(Limits.Text)] string? CouncilLetter = null)
 {
     public const string Command = "start";
 }
@@ -58,10 +59,12 @@ public sealed record RecordDecision(
     public override string Command => Outcome == DecisionOutcome.Deferred ? WorkflowCommands.Defer : WorkflowCommands.Decide;
 }
 
+/// <summary>A new concept version; <paramref name="CouncilLetter"/> (Markdown) replaces the raadsinformatiebrief, or, left out, the previous one stays.</summary>
 public sealed record ReviseConcept(
     [property: StringLength(Limits.Text)] string? Text,
     [property: StringLength(Limits.Url), HttpUrl] string? DocumentUrl = null,
-    [property: StringLength(Limits.Reason)] string? Note = null) : ProcessCommand
+    [property: StringLength(Limits.Reason)] string? Note = null,
+    [property: StringLength(Limits.Text)] string? CouncilLetter = null) : ProcessCommand
 {
     public override string Command => WorkflowCommands.ReviseConcept;
 }
@@ -90,4 +93,13 @@ public sealed record CancelProcess([property: StringLength(Limits.Reason)] strin
 public sealed record PlanTargetWeek(DateOnly? Week) : ProcessCommand
 {
     public override string Command => WorkflowCommands.PlanTargetWeek;
+}
+
+/// <summary>
+/// A griffier confirms that the raadsinformatiebrief was placed before the council on <paramref name="InformedOn"/>,
+/// optionally with a link to it in the municipality's own council information system.
+/// </summary>
+public sealed record ConfirmCouncil(DateOnly? InformedOn, [property: StringLength(Limits.Url), HttpUrl] string? Link = null) : ItemCommand
+{
+    public override string Command => WorkflowCommands.ConfirmCouncil;
 }

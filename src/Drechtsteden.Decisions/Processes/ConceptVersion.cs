@@ -9,7 +9,8 @@ public sealed class ConceptVersion
         CreatedBy = "";
     }
 
-    internal ConceptVersion(Guid processId, int number, string text, string? documentUrl, string? note, DateTimeOffset createdAt, string createdBy)
+    internal ConceptVersion(Guid processId, int number, string text, string? documentUrl, string? note, DateTimeOffset createdAt, string createdBy,
+        string? councilLetter = null)
     {
         Id = Guid.CreateVersion7(createdAt);
         ProcessId = processId;
@@ -17,6 +18,7 @@ public sealed class ConceptVersion
         Text = text;
         DocumentUrl = documentUrl;
         Note = note;
+        CouncilLetter = councilLetter;
         CreatedAt = createdAt;
         CreatedBy = createdBy;
     }
@@ -34,6 +36,12 @@ public sealed class ConceptVersion
 
     /// <summary>Why this version was made (for a revision).</summary>
     public string? Note { get; private set; }
+
+    /// <summary>
+    /// The raadsinformatiebrief's body (Markdown) that goes with this version: one text, the same for every council; at
+    /// publication each municipality gets its copy with its own header (<see cref="CouncilLetter"/>).
+    /// </summary>
+    public string? CouncilLetter { get; private set; }
 
     public DateTimeOffset CreatedAt { get; private set; }
 

@@ -155,9 +155,11 @@ public sealed class DecisionProcess
 
     internal void SetTimerOffsets(IReadOnlyDictionary<string, int[]> offsets) => _timerOffsets = offsets.ToDictionary(o => o.Key, o => o.Value.Distinct().Order().ToArray());
 
-    internal ConceptVersion AddConcept(string text, string? documentUrl, string? note, DateTimeOffset now, string createdBy)
+    /// <param name="councilLetter">The raadsinformatiebrief's body for this version; null keeps the previous version's.</param>
+    internal ConceptVersion AddConcept(string text, string? documentUrl, string? note, DateTimeOffset now, string createdBy, string? councilLetter = null)
     {
-        var version = new ConceptVersion(Id, _concepts.Count + 1, text, documentUrl, note, now, createdBy);
+        var letter = Processes.CouncilLetter.Normalize(councilLetter) ?? (_concepts.Count == 0 ? null : CurrentConcept.CouncilLetter);
+        var version = new ConceptVersion(Id, _concepts.Count + 1, text, documentUrl, note, now, createdBy, letter);
         _concepts.Add(version);
         return version;
     }

@@ -55,7 +55,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         var deadline = Validate(command, region, now);
         var process = new DecisionProcess(Guid.CreateVersion7(now), definition.DefinitionId, definition.Version, region.Code, command.Title!.Trim(),
             command.Reference!.Trim(), deadline, command.SynchronizationWindowStart, definition.Process.InitialState, now, actor.UserId);
-        process.AddConcept(TextComparison.Normalize(command.ConceptText), NullIfBlank(command.DocumentUrl), null, now, actor.UserId);
+        process.AddConcept(TextComparison.Normalize(command.ConceptText), NullIfBlank(command.DocumentUrl), null, now, actor.UserId, command.CouncilLetter);
         if (command.TimerOffsets is { Count: > 0 } offsets)
         {
             foreach (var (timerId, days) in offsets)
@@ -92,10 +92,13 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
             var context = new ProcessContext(process, actor, now)
             {
                 Item = item,
+                EmbargoLifted = definition.IsEmbargoLifted(process.State),
                 Meeting = meeting,
                 MeetingId = (command as ScheduleItem)?.MeetingId,
                 Decision = command as RecordDecision,
                 Reason = (command as RecordDecision)?.Reason,
+                CouncilInformedOn = (command as ConfirmCouncil)?.InformedOn,
+                CouncilLink = NullIfBlank((command as ConfirmCouncil)?.Link),
             };
             var before = ProcessFacts.Of(process);
             var outcome = FireOnItem(definition, context, item, trigger);
@@ -108,7 +111,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         }
         return FireOnProcess(definition, trigger, command switch
         {
-            ReviseConcept c => new ProcessContext(process, actor, now) { ConceptText = c.Text, DocumentUrl = NullIfBlank(c.DocumentUrl), Reason = c.Note },
+            ReviseConcept c => new ProcessContext(process, actor, now) { ConceptText = c.Text, DocumentUrl = NullIfBlank(c.DocumentUrl), Reason = c.Note, CouncilLetter = c.CouncilLetter },
             ExtendDeadline c => new ProcessContext(process, actor, now) { NewDeadline = DeadlineOf(c.Date, c.At), Reason = c.Reason },
             Publish c => new ProcessContext(process, actor, now) { PublicationAt = c.At },
             CancelProcess c => new ProcessContext(process, actor, now) { Reason = c.Reason },
@@ -127,7 +130,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         var timer = definition.Timers.FirstOrDefault(t => t.Id == timerId)
             ?? throw DomainException.NotFound("timer-unknown", $"The workflow has no timer '{timerId}'.");
         var item = municipalityCode is null ? null : process.Item(municipalityCode);
-        var context = new ProcessContext(process, Actor.SystemActor, now) { Item = item };
+        var context = new ProcessContext(process, Actor.SystemActor, now) { Item = item, EmbargoLifted = definition.IsEmbargoLifted(process.State) };
         ProcessOutcome outcome = timer.Trigger is not { } trigger ? new([], [], null, [])
             : item is null ? FireOnProcess(definition, trigger, context) : FireOnItem(definition, context, item, trigger);
         if (timer.Notification is { } notification && timer.Recipient is { } recipient)
@@ -144,7 +147,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
         if (definition.Process.IsFinal(process.State))
             return [];
         var item = process.Item(municipalityCode);
-        return Commands(definition, MachineKind.Item, Engine.PermittedTriggers(definition, MachineKind.Item, ItemState(item), new ProcessContext(process, actor, now) { Item = item }));
+        return Commands(definition, MachineKind.Item, Engine.PermittedTriggers(definition, MachineKind.Item, ItemState(item), new ProcessContext(process, actor, now) { Item = item, EmbargoLifted = definition.IsEmbargoLifted(process.State) }));
     }
 
     private static List<string> Commands(WorkflowDefinition definition, MachineKind kind, IEnumerable<string> triggers) =>
@@ -173,7 +176,7 @@ public sealed class DecisionWorkflow(IWorkflowDefinitions definitions, WorkflowE
             return changes;
         foreach (var item in context.Process.Items)
         {
-            var itemContext = new ProcessContext(context.Process, context.Actor, context.Now) { Item = item };
+            var itemContext = new ProcessContext(context.Process, context.Actor, context.Now) { Item = item, EmbargoLifted = definition.IsEmbargoLifted(context.Process.State) };
             changes.AddRange(Engine.Settle(definition, MachineKind.Item, ItemState(item), itemContext, item.MunicipalityCode));
         }
         changes.AddRange(Engine.Settle(definition, MachineKind.Process, ProcessState(context.Process), context));

@@ -12,7 +12,7 @@ public static class ProcessBlocks
     public static WorkflowBlocks<ProcessContext> Create() => new WorkflowBlocks<ProcessContext>()
         // who
         .Guard("OwnMunicipality", c =>
-            c.Actor.Role is Role.Secretary or Role.College && !c.Actor.ActsFor(c.RequiredItem.MunicipalityCode)
+            c.Actor.Role.IsMunicipal() && !c.Actor.ActsFor(c.RequiredItem.MunicipalityCode)
                 ? new GuardFailure("other-municipality", $"You act for {c.Actor.MunicipalityCode ?? "no municipality"}, not for {c.RequiredItem.MunicipalityCode}.", DomainErrorKind.Forbidden)
                 : null)
         // scheduling
@@ -68,6 +68,18 @@ public static class ProcessBlocks
                 new GuardFailure("target-week-past", $"The week of {d:yyyy-MM-dd} is over.", DomainErrorKind.Invalid, "week"),
             _ => null,
         })
+        // the councils
+        .Guard("EmbargoIsLifted", c => c.EmbargoLifted ? null
+            : new GuardFailure("not-published", "The raadsinformatiebrief goes to the council once the decisions are published."))
+        .Guard("CouncilDateGiven", c => c.CouncilInformedOn switch
+        {
+            null => new GuardFailure("council-date-required", "Give the date on which the letter was placed before the council (informedOn).", DomainErrorKind.Invalid, "informedOn"),
+            { } d when d > Amsterdam.DateOf(c.Now) => new GuardFailure("council-date-in-future", $"The date {d:yyyy-MM-dd} lies in the future.", DomainErrorKind.Invalid, "informedOn"),
+            { } d when c.Process.PublicationAt is { } at && d < Amsterdam.DateOf(at) =>
+                new GuardFailure("council-date-before-publication", $"The date {d:yyyy-MM-dd} lies before the publication ({Amsterdam.DateOf(at):yyyy-MM-dd}).", DomainErrorKind.Invalid, "informedOn"),
+            _ => null,
+        })
+        .Guard("AllCouncilsInformed", c => c.Process.Items.All(i => i.CouncilInformedOn is not null) ? null : NotYet("councils-not-informed"))
         .Guard("PublicationIsDue", c => c.Process.PublicationAt is { } at && at <= c.Now ? null : NotYet("publication-not-due"))
         // actions
         .Action("AssignMeeting", c => c.RequiredItem.AssignMeeting(c.Meeting!))
@@ -78,13 +90,16 @@ public static class ProcessBlocks
         })
         .Action("RecordDecision", RecordDecision)
         .Action("ClearMeeting", c => c.RequiredItem.ClearMeeting())
-        .Action("AddConceptVersion", c => c.Process.AddConcept(TextComparison.Normalize(c.ConceptText), c.DocumentUrl, c.Reason, c.Now, c.Actor.UserId))
+        .Action("AddConceptVersion", c => c.Process.AddConcept(TextComparison.Normalize(c.ConceptText), c.DocumentUrl, c.Reason, c.Now, c.Actor.UserId, c.CouncilLetter))
         // Actions take what a definition's guards may not have checked: a definition without ReasonGiven still works.
         .Action("ChangeDeadline", c => c.Process.ChangeDeadline(
             c.NewDeadline ?? throw DomainException.Invalid("deadline-required", "Give the new deadline.", "date"), c.Reason?.Trim() ?? "", c.Now, c.Actor.UserId))
         .Action("SetPublication", c => c.Process.SetPublication(c.PublicationAt is { } at && at > c.Now ? at : c.Now))
         .Action("SetTargetWeek", c => c.Process.SetSynchronizationWindow(Processes.TargetWeek.Containing(
             c.TargetWeek ?? throw DomainException.Invalid("target-week-required", "Give a day of the synchronous week.", "week")).Start))
+        .Action("RecordCouncilInformed", c => c.RequiredItem.RecordCouncilInformed(
+            c.CouncilInformedOn ?? throw DomainException.Invalid("council-date-required", "Give the date on which the letter was placed before the council.", "informedOn"),
+            c.CouncilLink, c.Now, c.Actor.UserId))
         .Action("RecordCancellation", c => c.Process.SetCancellation(string.IsNullOrWhiteSpace(c.Reason) ? null : c.Reason.Trim()))
         // timers
         .Anchor("deadline")
@@ -94,7 +109,10 @@ public static class ProcessBlocks
         .Notification("decision-reminder")
         .Notification("deadline-escalation")
         .Notification("no-meeting-left")
-        .Notification("publication-released");
+        .Notification("publication-released")
+        .Notification("council-letter-ready")
+        .Notification("council-reminder")
+        .Notification("councils-informed");
 
     private static GuardFailure NotYet(string code) => new(code, code);
 

@@ -30,6 +30,9 @@ public sealed class ProcessContext(DecisionProcess process, Actor actor, DateTim
 
     public string? DocumentUrl { get; init; }
 
+    /// <summary>The raadsinformatiebrief's body given with a concept revision (null keeps the previous one).</summary>
+    public string? CouncilLetter { get; init; }
+
     /// <summary>The new deadline, or null when none (or an ambiguous one) was given.</summary>
     public Deadline? NewDeadline { get; init; }
 
@@ -39,6 +42,14 @@ public sealed class ProcessContext(DecisionProcess process, Actor actor, DateTim
 
     /// <summary>A day of the synchronous week the coordinator chose (PlanTargetWeek).</summary>
     public DateOnly? TargetWeek { get; init; }
+
+    /// <summary>The process is in a state in which its decisions are public (its definition says which): set by the workflow for item steps.</summary>
+    public bool EmbargoLifted { get; init; }
+
+    /// <summary>The date a griffier says the council was informed on, and the link into the council information system.</summary>
+    public DateOnly? CouncilInformedOn { get; init; }
+
+    public string? CouncilLink { get; init; }
 
     /// <summary>Accepted, but worth telling the user (a meeting outside the synchronization window).</summary>
     public List<string> Warnings { get; } = [];

@@ -58,7 +58,9 @@ public readonly record struct TargetWeek(DateOnly Start)
 
 /// <summary>What the status rules read of one college's agenda item.</summary>
 /// <param name="LatestOutcome">The latest decision's outcome (null: none yet), with its concept version and whether its text is the concept's.</param>
-public sealed record ItemFacts(string Municipality, DateTimeOffset? MeetingStartsAt, DecisionOutcome? LatestOutcome, int LatestConceptVersion, bool LatestTextMatches);
+/// <param name="CouncilInformedOn">The date the griffier placed the raadsinformatiebrief before the council (null: not yet).</param>
+public sealed record ItemFacts(string Municipality, DateTimeOffset? MeetingStartsAt, DecisionOutcome? LatestOutcome, int LatestConceptVersion, bool LatestTextMatches,
+    DateOnly? CouncilInformedOn = null);
 
 /// <summary>What the status rules read of a process: the aggregate (<see cref="Of(DecisionProcess)"/>) or a list's rows give it alike.</summary>
 public sealed record ProcessFacts(string State, Deadline Deadline, DateOnly? SynchronizationWindowStart, DateTimeOffset? PublicationAt, int CurrentConcept, IReadOnlyList<ItemFacts> Items)
@@ -66,8 +68,8 @@ public sealed record ProcessFacts(string State, Deadline Deadline, DateOnly? Syn
     public static ProcessFacts Of(DecisionProcess process) => new(process.State, process.Deadline, process.SynchronizationWindowStart, process.PublicationAt,
         process.CurrentConcept.Number,
         process.Items.Select(i => i.LatestDecision is { } d
-            ? new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, d.Outcome, d.ConceptVersion, d.TextMatchesConcept)
-            : new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, null, 0, false)).ToList());
+            ? new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, d.Outcome, d.ConceptVersion, d.TextMatchesConcept, i.CouncilInformedOn)
+            : new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, null, 0, false, i.CouncilInformedOn)).ToList());
 
     public bool IsIdentical(ItemFacts item) => DecisionRules.IsIdentical(item.LatestOutcome, item.LatestConceptVersion, item.LatestTextMatches, CurrentConcept);
 
@@ -99,6 +101,12 @@ public static class ProcessStatusRules
     public static readonly StatusReason ToSchedule = new("to-schedule", "nog te agenderen");
     public static readonly StatusReason DecideAgain = new("decide-again", "opnieuw besluiten over de nieuwe conceptversie");
     public static readonly StatusReason Closed = new("closed", "proces afgesloten");
+    public static readonly StatusReason CouncilToInform = new("council-to-inform", "raadsinformatiebrief nog aan de raad aan te bieden");
+    public static readonly StatusReason CouncilLate = new("council-not-informed", "raad twee weken na de publicatie nog niet geïnformeerd");
+    public static readonly StatusReason CouncilInformed = new("council-informed", "raad geïnformeerd");
+
+    /// <summary>A griffier has this many days after the publication to confirm that the council got the letter before the light turns to risk.</summary>
+    public const int DaysToInformCouncil = 14;
 
     /// <param name="plannedMeetings">Per participating college, the start of its planned (not cancelled) meetings from now on.</param>
     public static ProcessStatus Of(WorkflowDefinition definition, DecisionProcess process, IReadOnlyDictionary<string, IReadOnlyList<DateTimeOffset>> plannedMeetings, DateTimeOffset now) =>
@@ -112,6 +120,8 @@ public static class ProcessStatusRules
         int? spread = planned.Count > 1 ? planned.Max().DayNumber - planned.Min().DayNumber : null;
         if (definition.Process.IsFinal(process.State))
             return new ProcessStatus(StatusLight.OnTrack, process.Items.Select(i => new CollegeStatus(i.Municipality, StatusLight.OnTrack, [Closed])).ToList(), null, target, spread);
+        if (definition.IsEmbargoLifted(process.State))
+            return Councils(process, target, spread, now);
         var colleges = process.Items.OrderBy(i => i.Municipality, StringComparer.Ordinal)
             .Select(i => College(process, i, target, plannedMeetings.GetValueOrDefault(i.Municipality) ?? [], now)).ToList();
         var light = colleges.Count == 0 ? StatusLight.OnTrack : colleges.Max(c => c.Light);
@@ -160,6 +170,27 @@ public static class ProcessStatusRules
         if (deferred)
             return Status(StatusLight.AtRisk, [Deferred, .. again ? [DecideAgain] : Array.Empty<StatusReason>()]);
         return Status(StatusLight.OnTrack, With(ToSchedule));
+    }
+
+    /// <summary>
+    /// After the publication, while the process waits for the councils (the definition's councils step): each college's
+    /// light says whether its council got the letter; the deadline no longer matters.
+    /// </summary>
+    private static ProcessStatus Councils(ProcessFacts process, TargetWeek? target, int? spread, DateTimeOffset now)
+    {
+        var late = process.PublicationAt is { } at && now >= at.AddDays(DaysToInformCouncil);
+        var colleges = process.Items.OrderBy(i => i.Municipality, StringComparer.Ordinal)
+            .Select(i => i.CouncilInformedOn is not null ? new CollegeStatus(i.Municipality, StatusLight.OnTrack, [CouncilInformed])
+                : late ? new CollegeStatus(i.Municipality, StatusLight.AtRisk, [CouncilLate])
+                : new CollegeStatus(i.Municipality, StatusLight.OnTrack, [CouncilToInform]))
+            .ToList();
+        var light = colleges.Count == 0 ? StatusLight.OnTrack : colleges.Max(c => c.Light);
+        var informed = colleges.Count(c => c.Reason == CouncilInformed);
+        var behind = colleges.Count(c => c.Reason == CouncilLate);
+        var next = behind > 0
+            ? new NextStep("chase-councils", $"de griffiers aanspreken van de raden die de raadsinformatiebrief nog niet kregen ({behind})", null)
+            : new NextStep("wait-councils", $"afwachten: {informed} van {colleges.Count} raden geïnformeerd", null);
+        return new ProcessStatus(light, colleges, next, target, spread);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public sealed class UserAccount
         DisplayName = displayName.Trim();
         Email = email.Trim();
         Role = role;
-        if (role is Role.Secretary or Role.College && municipalityCode is null)
+        if (role.IsMunicipal() && municipalityCode is null)
             throw new ArgumentException($"A {role} acts for a municipality.", nameof(municipalityCode));
         MunicipalityCode = municipalityCode is null ? null : Regions.MunicipalityCode.Parse(municipalityCode);
         RegionCode = regionCode;

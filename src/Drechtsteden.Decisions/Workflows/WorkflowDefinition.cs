@@ -85,11 +85,12 @@ public static class WorkflowCommands
     public const string Publish = "publish";
     public const string Cancel = "cancel";
     public const string PlanTargetWeek = "planTargetWeek";
+    public const string ConfirmCouncil = "confirmCouncil";
 
-    public static readonly IReadOnlyList<string> All = [Schedule, Decide, Defer, ReviseConcept, ExtendDeadline, Publish, Cancel, PlanTargetWeek];
+    public static readonly IReadOnlyList<string> All = [Schedule, Decide, Defer, ReviseConcept, ExtendDeadline, Publish, Cancel, PlanTargetWeek, ConfirmCouncil];
 
     /// <summary>Item commands act on one college's agenda item; the others on the process.</summary>
-    public static MachineKind MachineOf(string command) => command is Schedule or Decide or Defer ? MachineKind.Item : MachineKind.Process;
+    public static MachineKind MachineOf(string command) => command is Schedule or Decide or Defer or ConfirmCouncil ? MachineKind.Item : MachineKind.Process;
 
     /// <summary>The trigger a command fires when a definition does not say: its own name, capitalized.</summary>
     public static string DefaultTrigger(string command) => char.ToUpperInvariant(command[0]) + command[1..];

@@ -25,7 +25,7 @@ public sealed class ProcessRulesTests
 
         Assert.That(process.State, Is.EqualTo("Running"));
         Assert.That(process.DefinitionId, Is.EqualTo("synchronized-college-decision"));
-        Assert.That(process.DefinitionVersion, Is.EqualTo(4), "the shipped definition's version");
+        Assert.That(process.DefinitionVersion, Is.EqualTo(5), "the shipped definition's version");
         Assert.That(process.Items.Select(i => i.MunicipalityCode), Is.EquivalentTo(Scenario.Codes));
         Assert.That(process.Items.Select(i => i.State), Is.All.EqualTo("Unscheduled"));
         Assert.That(process.CurrentConcept.Number, Is.EqualTo(1));
@@ -235,7 +235,8 @@ public sealed class ProcessRulesTests
 
         Assert.That(process.State, Is.EqualTo("Published"));
         Assert.That(process.PublicationAt, Is.EqualTo(_s.Now));
-        Assert.That(Refused(() => _s.ScheduleOn(process, Dordrecht, new DateOnly(2024, 9, 10))).Code, Is.EqualTo("process-closed"));
+        Assert.That(Refused(() => _s.ScheduleOn(process, Dordrecht, new DateOnly(2024, 9, 10))).Code, Is.EqualTo("not-allowed-in-state"),
+            "published: the decisions are final, only the councils step remains (CouncilsStepTests)");
     }
 
     [Test]

@@ -36,6 +36,8 @@ public sealed class Scenario
 
     public static Actor College(string code) => new($"college-{code}", $"College {code}", Role.College, code);
 
+    public static Actor Griffier(string code) => new($"griffier-{code}", $"Griffier {code}", Role.Griffier, code);
+
     public static WorkflowDefinitionReader<ProcessContext> Reader() =>
         new(File.ReadAllText(Path.Combine(WorkflowFolder, "workflow.schema.json")), ProcessBlocks.Create());
 
@@ -54,10 +56,10 @@ public sealed class Scenario
 
     public DecisionProcess Start(
         string concept = "Het college besluit in te stemmen met de doorontwikkeling van de bestuurlijke samenwerking.",
-        DateOnly? deadline = null, string[]? participants = null, DateOnly? window = null, string? definitionId = null)
+        DateOnly? deadline = null, string[]? participants = null, DateOnly? window = null, string? definitionId = null, string? councilLetter = null)
     {
         var command = new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", "2023-0080716", concept, null,
-            deadline ?? new DateOnly(2024, 9, 10), null, window, participants ?? Codes, DefinitionId: definitionId);
+            deadline ?? new DateOnly(2024, 9, 10), null, window, participants ?? Codes, DefinitionId: definitionId, CouncilLetter: councilLetter);
         return Workflow.Start(command, Drechtsteden, Coordinator, Now).Process;
     }
 
@@ -107,6 +109,9 @@ public static class WorkflowCommandsForTests
 
     public static ProcessOutcome Publish(this DecisionWorkflow workflow, DecisionProcess process, DateTimeOffset? at, Actor actor, DateTimeOffset now) =>
         workflow.Execute(process, new Publish(at), actor, now);
+
+    public static ProcessOutcome ConfirmCouncil(this DecisionWorkflow workflow, DecisionProcess process, string code, DateOnly? informedOn, Actor actor, DateTimeOffset now, string? link = null) =>
+        workflow.Execute(process, new ConfirmCouncil(informedOn, link) { Municipality = code }, actor, now);
 
     public static ProcessOutcome Cancel(this DecisionWorkflow workflow, DecisionProcess process, string? reason, Actor actor, DateTimeOffset now) =>
         workflow.Execute(process, new CancelProcess(reason), actor, now);

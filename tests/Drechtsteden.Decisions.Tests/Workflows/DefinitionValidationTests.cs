@@ -35,7 +35,7 @@ public sealed class DefinitionValidationTests
     {
         var d = Valid();
         d["item"]!["states"]!.AsArray().Add(new JsonObject { ["name"] = "Forgotten" });
-        AssertError(d, "$.item.states[4]", "'Forgotten' cannot be reached");
+        AssertError(d, "$.item.states[5]", "'Forgotten' cannot be reached");
     }
 
     [Test]
@@ -59,7 +59,7 @@ public sealed class DefinitionValidationTests
     {
         var d = Valid();
         d["item"]!["transitions"]!.AsArray().Add(d["item"]!["transitions"]![1]!.DeepClone());
-        AssertError(d, "$.item.transitions[5]", "duplicate transition");
+        AssertError(d, "$.item.transitions[7]", "duplicate transition");
     }
 
     [Test]

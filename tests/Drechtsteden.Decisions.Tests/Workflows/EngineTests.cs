@@ -83,7 +83,7 @@ public sealed class EngineTests
         var definition = Scenario.LoadDefinitions(Scenario.WorkflowFolder).Latest("synchronized-college-decision");
 
         Assert.That(definition.Start.Roles, Is.EqualTo(new[] { "Coordinator" }));
-        Assert.That(definition.Process.States.Where(st => st.EmbargoLifted).Select(st => st.Name), Is.EqualTo(new[] { "Published" }));
+        Assert.That(definition.Process.States.Where(st => st.EmbargoLifted).Select(st => st.Name), Is.EqualTo(new[] { "Published", "CouncilsInformed" }));
         Assert.That(definition.Process.States.Where(st => st.RevealsDecisions).Select(st => st.Name), Is.EquivalentTo(new[] { "Diverged", "Synchronized" }),
             "the states only the engine's evaluation of the decisions leads to");
         Assert.That(definition.EmbargoedProcessState("Diverged"), Is.EqualTo("Running"));
@@ -114,8 +114,10 @@ public sealed class EngineTests
         Assert.That(v2.IsEmbargoLifted("Published"), Is.True, "the final state the publish command leads to");
         Assert.That(v2.IsEmbargoLifted("PublicationPlanned"), Is.False);
         Assert.That(v2.Process.States.Where(st => st.RevealsDecisions).Select(st => st.Name), Is.EquivalentTo(new[] { "Diverged", "Synchronized" }));
-        // Every command whose default trigger version 2 has; planTargetWeek came with version 4 and is not offered on it.
-        Assert.That(v2.Commands, Is.EquivalentTo(WorkflowCommands.All.Where(c => c != WorkflowCommands.PlanTargetWeek).ToDictionary(c => c, WorkflowCommands.DefaultTrigger)));
+        // Every command whose default trigger version 2 has; planTargetWeek came with version 4 and confirmCouncil with
+        // version 5, and neither is offered on it.
+        Assert.That(v2.Commands, Is.EquivalentTo(WorkflowCommands.All.Where(c => c is not (WorkflowCommands.PlanTargetWeek or WorkflowCommands.ConfirmCouncil))
+            .ToDictionary(c => c, WorkflowCommands.DefaultTrigger)));
         Assert.That(v2.Process.Transitions.Where(t => t.Trigger == "DeadlinePassed").Select(t => t.Audit), Is.EqualTo(new[] { "process.escalated" }));
         Assert.That(v2.Start.Roles, Is.EqualTo(new[] { "Coordinator" }));
     }

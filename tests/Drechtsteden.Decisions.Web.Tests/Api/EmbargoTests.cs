@@ -135,12 +135,12 @@ public sealed class EmbargoTests
         var bytes = await response.Content.ReadAsByteArrayAsync();
         Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "UTF-8 with a BOM, so Excel reads the accents");
         var lines = System.Text.Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines[0], Is.EqualTo("Gemeente;Agendapunt;Vergadering;Besluit;Conceptversie;Besluitdatum;Gelijkluidend;Status;Toelichting;Reden"));
+        Assert.That(lines[0], Is.EqualTo("Gemeente;Agendapunt;Vergadering;Besluit;Conceptversie;Besluitdatum;Gelijkluidend;Status;Toelichting;Reden;Raad geïnformeerd"));
         Assert.That(lines, Has.Some.StartsWith("Dordrecht;Besloten;03-09-2024 10:00;Vastgesteld met wijzigingen;1;03-09-2024;nee;Risico;afwijkend besluit;"));
         Assert.That(lines, Has.Some.Contains(";Aangehouden;1;03-09-2024;;").And.Some.Contains(Reason));
 
         var sheet = SheetRows(await coordinator.GetByteArrayAsync(new Uri($"/processen/{_process}?handler=Matrix&format=xlsx", UriKind.Relative)));
-        Assert.That(sheet[1], Is.EqualTo(new[] { "Gemeente", "Agendapunt", "Vergadering", "Besluit", "Conceptversie", "Besluitdatum", "Gelijkluidend", "Status", "Toelichting", "Reden" }));
+        Assert.That(sheet[1], Is.EqualTo(new[] { "Gemeente", "Agendapunt", "Vergadering", "Besluit", "Conceptversie", "Besluitdatum", "Gelijkluidend", "Status", "Toelichting", "Reden", "Raad geïnformeerd" }));
         Assert.That(sheet.Skip(2).Select(r => r[0]), Is.EquivalentTo(new[] { "Alblasserdam", "Dordrecht", "Hardinxveld-Giessendam", "Hendrik-Ido-Ambacht", "Papendrecht", "Sliedrecht", "Zwijndrecht" }));
         Assert.That(sheet.Single(r => r[0] == "Dordrecht")[3], Is.EqualTo("Vastgesteld met wijzigingen"));
     }

@@ -32,14 +32,24 @@ public sealed class DemoDataTests
         {
             Assert.That(source.Title, Is.EqualTo("Doorontwikkeling bestuurlijke samenwerking Drechtsteden"));
             Assert.That(source.DeadlineDate, Is.EqualTo(new DateOnly(2024, 9, 10)));
-            Assert.That(source.State, Is.EqualTo("Published"));
+            Assert.That(source.State, Is.EqualTo("CouncilsInformed"), "all seven griffiers confirmed");
+            Assert.That(source.Items.Select(i => i.CouncilInformedOn), Is.All.Not.Null.And.All.Matches<DateOnly?>(d => d!.Value.Year == 2024 && d.Value.Month == 9));
+            Assert.That(source.CurrentConcept.CouncilLetter, Is.EqualTo(CouncilLetter.Normalize(DemoProcesses.SourceCouncilLetter())), "the seed's letter is the body");
+            Assert.That(CouncilLetter.Headings.Select(h => source.CurrentConcept.CouncilLetter!.Contains("## " + h, StringComparison.Ordinal)), Is.All.True);
             Assert.That(source.Items, Has.Count.EqualTo(7));
             Assert.That(source.Items.All(source.IsIdentical), "all seven decided identically");
             Assert.That(source.Items.Max(i => i.LatestDecision!.DecidedOn), Is.EqualTo(new DateOnly(2024, 9, 10)), "Dordrecht on the deadline day");
             Assert.That(source.Items.Select(i => i.LatestDecision!.RecordedAt).All(t => t.Year == 2024), "history written at the instants it happened");
         });
+        var dordrecht = CouncilLetter.CopyFor(source, "GM0505", "Dordrecht", published: true)!;
+        Assert.That(dordrecht.Header, Does.Contain(("Aan", "de gemeenteraad van Dordrecht")));
+        Assert.That(dordrecht.CollegeDecidedOn, Is.EqualTo(new DateOnly(2024, 9, 10)), "Dordrecht's own college decided on the deadline day");
+        Assert.That(dordrecht.Date, Is.EqualTo(new DateOnly(2024, 9, 11)));
         var told = await db.Outbox.AsNoTracking().Where(m => m.ProcessId == source.Id && m.Kind == "publication").ToListAsync();
-        Assert.That(told.Select(m => m.MunicipalityCode), Is.EquivalentTo(source.Items.Select(i => i.MunicipalityCode)), "every secretary was told of the publication");
+        Assert.That(told.Where(m => m.RecipientUserId.StartsWith("secretary-", StringComparison.Ordinal)).Select(m => m.MunicipalityCode),
+            Is.EquivalentTo(source.Items.Select(i => i.MunicipalityCode)), "every secretary was told of the publication");
+        Assert.That(told.Where(m => m.RecipientUserId.StartsWith("griffier-", StringComparison.Ordinal)).Select(m => m.MunicipalityCode),
+            Is.EquivalentTo(source.Items.Select(i => i.MunicipalityCode)), "every griffier was told the letter is ready");
         Assert.That(told.Select(m => (m.Status, m.SentAt!.Value.Year)).Distinct(), Is.EqualTo(new[] { (OutboxStatus.Sent, 2024) }), "then, not at today's first start");
         Assert.That(await db.AuditEntries.CountAsync(e => e.ChainId == source.Id && e.Action == "message.delivered"), Is.EqualTo(told.Count));
 
@@ -48,6 +58,7 @@ public sealed class DemoDataTests
         Assert.Multiple(() =>
         {
             Assert.That(live.State, Is.EqualTo("Diverged"));
+            Assert.That(live.CurrentConcept.CouncilLetter, Does.Contain("## Wat is de te delen informatie?"), "the live process shows its draft letter");
             Assert.That(live.DeadlineDate, Is.EqualTo(today.AddDays(35)));
             var states = live.Items.GroupBy(i => i.State).ToDictionary(g => g.Key, g => g.Count());
             Assert.That(states, Is.EquivalentTo(new Dictionary<string, int> { ["Decided"] = 2, ["Deferred"] = 1, ["Scheduled"] = 3, ["Unscheduled"] = 1 }));

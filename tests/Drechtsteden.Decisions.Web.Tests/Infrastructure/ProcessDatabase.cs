@@ -47,6 +47,8 @@ public sealed class ProcessDatabase : IAsyncDisposable
 
     public static Actor College(string code) => new($"college-{code}", $"College {code}", Role.College, code);
 
+    public static Actor Griffier(string code) => new($"griffier-{code}", $"Griffier {code}", Role.Griffier, code);
+
     /// <summary>Runs work in its own DI scope (its own DbContext), as one request would.</summary>
     public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
     {
@@ -62,10 +64,11 @@ public sealed class ProcessDatabase : IAsyncDisposable
         return await log.PushAsync();
     });
 
-    public Task<CommandAnswer> StartAsync(string? idempotencyKey = null, string? definitionId = null) =>
+    public Task<CommandAnswer> StartAsync(string? idempotencyKey = null, string? definitionId = null, string? councilLetter = null) =>
         InScopeAsync(sp => sp.GetRequiredService<CommandPipeline>().StartAsync(
             new StartProcess("Doorontwikkeling bestuurlijke samenwerking Drechtsteden", "2023-0080716",
-                "Het college besluit in te stemmen met de doorontwikkeling.", null, new DateOnly(2024, 9, 10), null, Participants: Codes, DefinitionId: definitionId),
+                "Het college besluit in te stemmen met de doorontwikkeling.", null, new DateOnly(2024, 9, 10), null, Participants: Codes, DefinitionId: definitionId,
+                CouncilLetter: councilLetter),
             Coordinator, "drechtsteden", new CommandKey(idempotencyKey, "start", "drechtsteden")));
 
     /// <summary>The college's secretary adds a meeting at 10:00 Amsterdam time (through the calendar commands, audited).</summary>
@@ -102,6 +105,7 @@ public sealed class ProcessDatabase : IAsyncDisposable
         {
             db.Users.Add(new UserAccount($"secretary-{code}", $"Secretaris {code}", $"secretaris.{code}@example.org", Role.Secretary, code));
             db.Users.Add(new UserAccount($"college-{code}", $"College {code}", $"college.{code}@example.org", Role.College, code));
+            db.Users.Add(new UserAccount($"griffier-{code}", $"Griffier {code}", $"griffie.{code}@example.org", Role.Griffier, code));
         }
         return db.SaveChangesAsync();
     });

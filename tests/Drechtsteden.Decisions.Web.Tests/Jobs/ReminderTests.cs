@@ -110,18 +110,22 @@ public sealed class ReminderTests
 
         await SweepAtAsync(release);
         Assert.That((await _db.LoadAsync(process)).State, Is.EqualTo("Published"));
-        Assert.That(await RecipientsAsync("publication"), Is.EqualTo(ProcessDatabase.Codes.Select(c => $"secretary-{c}").Order(StringComparer.Ordinal).ToArray()),
-            "every participating college's secretary, once");
+        Assert.That(await RecipientsAsync("publication"), Is.EqualTo(ProcessDatabase.Codes.SelectMany(c => new[] { $"secretary-{c}", $"griffier-{c}" }).Order(StringComparer.Ordinal).ToArray()),
+            "every participating college's secretary, and every council's griffier (the letter is ready), once");
         var messages = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().Outbox.AsNoTracking().Where(m => m.Kind == "publication").ToListAsync());
         Assert.That(messages.Select(m => m.CreatedAt).Distinct(), Is.EqualTo(new[] { release }), "all at the same instant");
-        Assert.That(messages[0].Subject, Does.StartWith("Vrijgegeven: ‘Doorontwikkeling bestuurlijke samenwerking Drechtsteden’"));
-        Assert.That(messages[0].Body, Does.Contain("Het embargo is vanaf nu opgeheven"));
+        var secretary = messages.First(m => m.RecipientUserId.StartsWith("secretary-", StringComparison.Ordinal));
+        Assert.That(secretary.Subject, Does.StartWith("Vrijgegeven: ‘Doorontwikkeling bestuurlijke samenwerking Drechtsteden’"));
+        Assert.That(secretary.Body, Does.Contain("Het embargo is vanaf nu opgeheven"));
+        var griffier = messages.First(m => m.RecipientUserId.StartsWith("griffier-", StringComparison.Ordinal));
+        Assert.That(griffier.Subject, Does.StartWith("Raadsinformatiebrief voor de raad: ‘Doorontwikkeling bestuurlijke samenwerking Drechtsteden’"));
+        Assert.That(griffier.Link, Does.Contain($"/processen/{process}/raadsinformatiebrief/{griffier.MunicipalityCode}"));
         var audit = await _db.InScopeAsync(sp => sp.GetRequiredService<DecisionsDbContext>().AuditEntries.AsNoTracking()
             .Where(e => e.ChainId == process && e.Action == "publication.sent").Select(e => e.MunicipalityCode).ToListAsync());
-        Assert.That(audit, Is.EquivalentTo(ProcessDatabase.Codes), "one entry per college, on the process chain");
+        Assert.That(audit, Is.EquivalentTo(ProcessDatabase.Codes.Concat(ProcessDatabase.Codes)), "one entry per college and one per council, on the process chain");
 
         await SweepAtAsync(release.AddMinutes(5));
-        Assert.That(await RecipientsAsync("publication"), Has.Count.EqualTo(7), "told once");
+        Assert.That(await RecipientsAsync("publication"), Has.Count.EqualTo(14), "told once");
     }
 
     private sealed class ChoosySender(HashSet<string> refused) : IMailSender

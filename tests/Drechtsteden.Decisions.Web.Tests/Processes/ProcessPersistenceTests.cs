@@ -34,7 +34,7 @@ public sealed class ProcessPersistenceTests
         var process = await _db.LoadAsync(started.ProcessId);
 
         Assert.That(process.State, Is.EqualTo("Diverged"));
-        Assert.That(process.DefinitionVersion, Is.EqualTo(4));
+        Assert.That(process.DefinitionVersion, Is.EqualTo(5));
         Assert.That(process.Deadline.Date, Is.EqualTo(new DateOnly(2024, 9, 10)));
         Assert.That(process.Items, Has.Count.EqualTo(7));
         var item = process.Item(Dordrecht);

@@ -13,9 +13,9 @@ namespace Drechtsteden.Decisions.Web.Tests.Simulation;
 internal sealed partial class ReferenceModel
 {
     public const string Running = "Running", Diverged = "Diverged", Synchronized = "Synchronized", Overdue = "Overdue",
-        PublicationPlanned = "PublicationPlanned", Published = "Published", Cancelled = "Cancelled";
+        PublicationPlanned = "PublicationPlanned", Published = "Published", CouncilsInformed = "CouncilsInformed", Cancelled = "Cancelled";
 
-    public const string Unscheduled = "Unscheduled", Scheduled = "Scheduled", Deferred = "Deferred", Decided = "Decided";
+    public const string Unscheduled = "Unscheduled", Scheduled = "Scheduled", Deferred = "Deferred", Decided = "Decided", CouncilInformed = "CouncilInformed";
 
     public ReferenceModel(DateTimeOffset now, IReadOnlyList<string> colleges)
     {
@@ -40,6 +40,9 @@ internal sealed partial class ReferenceModel
         public MMeeting? Meeting { get; set; }
 
         public MDecision? Latest { get; set; }
+
+        /// <summary>The date the griffier says the council got the raadsinformatiebrief.</summary>
+        public DateOnly? CouncilInformedOn { get; set; }
     }
 
     public sealed class MMeeting(Guid id, string college, DateTimeOffset startsAt)
@@ -74,7 +77,11 @@ internal sealed partial class ReferenceModel
         /// <summary>Entries a person's accepted commands put on the chain (one each; a moved meeting one per item on it).</summary>
         public int Commands { get; set; } = 1;
 
-        public bool Final => State is Published or Cancelled;
+        /// <summary>Published is not the end: the councils are informed first (workflow version 5).</summary>
+        public bool Final => State is CouncilsInformed or Cancelled;
+
+        /// <summary>The decisions are public and final: only the councils step is left.</summary>
+        public bool Closed => Final || State == Published;
 
         public bool Identical(MItem i) => i.Latest is { Outcome: DecisionOutcome.Adopted or DecisionOutcome.AdoptedWithAmendments, MatchesConcept: true } d && d.Version == Current;
 
@@ -128,7 +135,7 @@ internal sealed partial class ReferenceModel
 
     public bool Schedule(MProcess p, string code, MMeeting? meeting, Role role, string? actsFor)
     {
-        if (p.Final || role != Role.Secretary)
+        if (p.Closed || role != Role.Secretary)
             return false;
         var item = p.Items[code];
         if (item.State == Decided || actsFor != code)
@@ -143,7 +150,7 @@ internal sealed partial class ReferenceModel
     /// <summary>A decision (any outcome but deferral) or a deferral, as the college records it.</summary>
     public bool Decide(MProcess p, string code, DecisionOutcome outcome, int version, string? text, string? reason, Role role, string? actsFor)
     {
-        if (p.Final || role != Role.College)
+        if (p.Closed || role != Role.College)
             return false;
         var item = p.Items[code];
         if (item.State != Scheduled || actsFor != code)
@@ -216,6 +223,21 @@ internal sealed partial class ReferenceModel
         return Accepted(p);
     }
 
+    /// <summary>A griffier confirms that the council got the letter: after the publication, for the own council, on a day from the publication's to today.</summary>
+    public bool ConfirmCouncil(MProcess p, string code, DateOnly? on, Role role, string? actsFor)
+    {
+        if (p.Final || role != Role.Griffier || actsFor != code)
+            return false;
+        var item = p.Items[code];
+        if (p.State != Published || item.State is not (Decided or CouncilInformed))
+            return false;
+        if (on is not { } date || date > Amsterdam.DateOf(Now) || date < Amsterdam.DateOf(p.PublicationAt!.Value))
+            return false;
+        item.State = CouncilInformed;
+        item.CouncilInformedOn = date;
+        return Accepted(p);
+    }
+
     public bool Cancel(MProcess p, string reason)
     {
         if (p.State is not (Running or Diverged or Synchronized or Overdue or PublicationPlanned) || string.IsNullOrWhiteSpace(reason))
@@ -274,6 +296,8 @@ internal sealed partial class ReferenceModel
                 p.State = Running;
             else if (p.State is Running or Diverged && Now >= p.Deadline)
                 p.State = Overdue;
+            else if (p.State == Published && p.Items.Values.All(i => i.State == CouncilInformed))
+                p.State = CouncilsInformed;
             else
                 return;
         }
@@ -299,6 +323,14 @@ internal sealed partial class ReferenceModel
         }
         if (p.State == PublicationPlanned)
             yield return ("publication|-|0", p.PublicationAt!.Value);
+        if (p.State == Published)
+        {
+            foreach (var (code, _) in p.Items.Where(i => i.Value.State == Decided))
+            {
+                foreach (var days in new[] { 7, 14 })
+                    yield return ($"council-reminder|{code}|{days}", Amsterdam.At(WorkingDays.Apply(Amsterdam.DateOf(p.PublicationAt!.Value).AddDays(days), WorkingDayRule.Next), new TimeOnly(9, 0)));
+            }
+        }
     }
 
     [GeneratedRegex(@"\s+")]

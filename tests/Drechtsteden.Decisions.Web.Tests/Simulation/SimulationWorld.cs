@@ -113,6 +113,7 @@ internal sealed class SimulationWorld : IAsyncDisposable
         {
             db.Users.Add(new UserAccount($"secretary-{code}", $"Secretaris {code}", $"secretaris.{code}@example.org", Role.Secretary, code));
             db.Users.Add(new UserAccount($"college-{code}", $"College {code}", $"college.{code}@example.org", Role.College, code));
+            db.Users.Add(new UserAccount($"griffier-{code}", $"Griffier {code}", $"griffie.{code}@example.org", Role.Griffier, code));
         }
         await db.SaveChangesAsync();
     }
@@ -164,6 +165,8 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
     private static Actor Secretary(string code) => new($"secretary-{code}", $"Secretaris {code}", Role.Secretary, code);
 
     private static Actor College(string code) => new($"college-{code}", $"College {code}", Role.College, code);
+
+    private static Actor Griffier(string code) => new($"griffier-{code}", $"Griffier {code}", Role.Griffier, code);
 
     public async Task RunAsync()
     {
@@ -300,6 +303,15 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
                 var refusal = await RunAsync(process.Id, new Publish(at), _coordinator);
                 return (_model.Publish(process, at), refusal);
             }
+            case ConfirmCouncilStep s when _model.Processes.Count > 0:
+            {
+                var process = _model.Processes[s.Process % _model.Processes.Count];
+                var code = process.Items.Keys.ElementAt(s.College % process.Items.Count);
+                var actor = s.Actor switch { 8 => Griffier(codes.First(c => c != code)), 9 => Secretary(code), _ => Griffier(code) };
+                DateOnly? on = s.DaysAgo == 99 ? null : Amsterdam.DateOf(Now).AddDays(-s.DaysAgo);
+                var refusal = await RunAsync(process.Id, new ConfirmCouncil(on) { Municipality = code }, actor);
+                return (_model.ConfirmCouncil(process, code, on, actor.Role, actor.MunicipalityCode), refusal);
+            }
             case CancelStep s when _model.Processes.Count > 0:
             {
                 var process = _model.Processes[s.Process % _model.Processes.Count];
@@ -376,7 +388,7 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
     private const string FingerprintSql = """
         SELECT md5(concat_ws('|',
           (SELECT string_agg(id::text || state || revision || coalesce(publication_at::text, '') || deadline_at::text, ',' ORDER BY id) FROM processes WHERE id = ANY($1)),
-          (SELECT string_agg(id::text || state || coalesce(meeting_id::text, '') || coalesce(meeting_starts_at::text, ''), ',' ORDER BY id) FROM agenda_items WHERE process_id = ANY($1)),
+          (SELECT string_agg(id::text || state || coalesce(meeting_id::text, '') || coalesce(meeting_starts_at::text, '') || coalesce(council_informed_on::text, ''), ',' ORDER BY id) FROM agenda_items WHERE process_id = ANY($1)),
           (SELECT string_agg(id::text || status || due_at::text, ',' ORDER BY id) FROM timers WHERE process_id = ANY($1)),
           (SELECT count(*)::text FROM audit_entries WHERE chain_id = ANY($1)),
           (SELECT count(*)::text FROM outbox_messages WHERE process_id = ANY($1)),
@@ -447,6 +459,8 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
         foreach (var (code, item) in expected.Items)
         {
             var real = actual.Item(code);
+            if (real.CouncilInformedOn != item.CouncilInformedOn)
+                Fail($"{what} {code}: council informed on {real.CouncilInformedOn}, the model says {item.CouncilInformedOn}.");
             if (real.State != item.State || real.MeetingId != item.Meeting?.Id || real.MeetingStartsAt != item.Meeting?.StartsAt)
                 Fail($"{what} {code}: {real.State} on {real.MeetingId} at {real.MeetingStartsAt:O}, the model says {item.State} on {item.Meeting?.Id} at {item.Meeting?.StartsAt:O}.");
             if (real.LatestDecision is { } d && (item.Latest is null || d.Outcome != item.Latest.Outcome || d.ConceptVersion != item.Latest.Version || d.TextMatchesConcept != item.Latest.MatchesConcept))
@@ -457,11 +471,11 @@ internal sealed class HistoryRun(SimulationWorld world, History history, int num
     /// <summary>No secretary or college reads another municipality's decision before publication, through the reads the API serves.</summary>
     private void CheckEmbargo(ProcessQueries queries, MProcess expected, DecisionProcess actual)
     {
-        if (expected.State == Published)
+        if (expected.State is Published or CouncilsInformed)
             return;
         foreach (var code in expected.Items.Keys)
         {
-            foreach (var reader in new[] { Secretary(code), College(code) })
+            foreach (var reader in new[] { Secretary(code), College(code), Griffier(code) })
             {
                 var view = queries.View(actual, 0, reader, new Dictionary<string, IReadOnlyList<DateTimeOffset>>(), Now);
                 if (view.Status?.Light is not null || view.Status?.Next is not null)

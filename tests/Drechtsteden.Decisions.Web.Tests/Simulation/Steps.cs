@@ -67,6 +67,15 @@ internal sealed record PublishStep(int Process, int Hours) : Step
     public override string Describe() => $"publish process #{Process} {(Hours == 0 ? "now" : $"in {Hours} hours")}";
 }
 
+/// <param name="DaysAgo">The date given: today minus this many days (−1: tomorrow; 99: none).</param>
+/// <param name="Actor">0–7: the council's own griffier; 8: another council's griffier; 9: the college's secretary.</param>
+internal sealed record ConfirmCouncilStep(int Process, int College, int DaysAgo, int Actor) : Step
+{
+    public override string Describe() =>
+        $"griffier confirms council #{College} of process #{Process} informed {(DaysAgo switch { 99 => "without a date", -1 => "tomorrow", 0 => "today", _ => $"{DaysAgo} days ago" })}" +
+        $"{(Actor switch { 8 => " (by another council's griffier)", 9 => " (by the secretary)", _ => "" })}";
+}
+
 internal sealed record CancelStep(int Process, bool NoReason) : Step
 {
     public override string Describe() => $"cancel process #{Process}{(NoReason ? " without a reason" : "")}";
@@ -115,5 +124,7 @@ internal sealed record History(int StartDay, int StartHour, IReadOnlyList<Step> 
         (2, Gen.Select(Gen.Int[0, 1], Gen.Int[-5, 60], Gen.Bool, Gen.Int[0, 9], (p, d, i, r) => (Step)new ExtendStep(p, d, i, r == 0))),
         (2, Gen.Select(Gen.Int[0, 1], Gen.Frequency((2, Gen.Const(0)), (1, Gen.Int[1, 72])), (p, h) => (Step)new PublishStep(p, h))),
         (1, Gen.Select(Gen.Int[0, 1], Gen.Int[0, 4], (p, r) => (Step)new CancelStep(p, r == 0))),
+        (4, Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2], Gen.Frequency((6, Gen.Int[0, 3]), (1, Gen.Const(-1)), (1, Gen.Const(99)), (1, Gen.Int[4, 30])), Gen.Int[0, 9],
+            (p, c, d, a) => (Step)new ConfirmCouncilStep(p, c, d, a))),
         (8, Gen.Frequency((2, Gen.Int[1, 60]), (4, Gen.Int[60, 1440]), (4, Gen.Int[1440, 20160])).Select(m => (Step)new AdvanceStep(m))));
 }

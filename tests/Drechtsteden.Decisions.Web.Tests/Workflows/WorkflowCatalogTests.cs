@@ -75,7 +75,7 @@ public sealed class WorkflowCatalogTests
         Edit(d => d["name"] = "Stiekem gewijzigd");
 
         var error = (await Assert.ThrowsAsync<StartupException>(() => LoadAsync(db)))!;
-        Assert.That(error.Message, Does.Contain(File).And.Contain("raise \"version\" to 5"), "the shipped file is version 4");
+        Assert.That(error.Message, Does.Contain(File).And.Contain("raise \"version\" to 6"), "the shipped file is version 5");
     }
 
     [Test]

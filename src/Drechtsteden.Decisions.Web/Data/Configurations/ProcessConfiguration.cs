@@ -69,6 +69,7 @@ internal sealed class ConceptVersionConfiguration : IEntityTypeConfiguration<Con
         builder.Property(c => c.Text).HasMaxLength(Limits.Text);
         builder.Property(c => c.DocumentUrl).HasMaxLength(Limits.Url);
         builder.Property(c => c.Note).HasMaxLength(Limits.Reason);
+        builder.Property(c => c.CouncilLetter).HasMaxLength(Limits.Text);
         builder.Property(c => c.CreatedBy).HasMaxLength(200);
     }
 }
@@ -86,6 +87,8 @@ internal sealed class AgendaItemConfiguration : IEntityTypeConfiguration<AgendaI
         builder.HasIndex(i => i.MeetingId);
         builder.Property(i => i.MunicipalityCode).HasMaxLength(6);
         builder.Property(i => i.State).HasMaxLength(100);
+        builder.Property(i => i.CouncilLink).HasMaxLength(Limits.Url);
+        builder.Property(i => i.CouncilConfirmedBy).HasMaxLength(200);
         builder.Property<uint>("Version").IsRowVersion();
         builder.Ignore(i => i.LatestDecision);
         builder.HasOne<Regions.Municipality>().WithMany().HasForeignKey(i => i.MunicipalityCode).OnDelete(DeleteBehavior.Restrict);

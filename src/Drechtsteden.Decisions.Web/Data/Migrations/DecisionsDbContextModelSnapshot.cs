@@ -71,6 +71,24 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("CouncilConfirmedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("council_confirmed_at");
+
+                    b.Property<string>("CouncilConfirmedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("council_confirmed_by");
+
+                    b.Property<DateOnly?>("CouncilInformedOn")
+                        .HasColumnType("date")
+                        .HasColumnName("council_informed_on");
+
+                    b.Property<string>("CouncilLink")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("council_link");
+
                     b.Property<Guid?>("MeetingId")
                         .HasColumnType("uuid")
                         .HasColumnName("meeting_id");
@@ -122,6 +140,11 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("CouncilLetter")
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)")
+                        .HasColumnName("council_letter");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")

@@ -38,11 +38,14 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
 
     protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
     {
-        ["text"] = nameof(ConceptTekst), ["note"] = nameof(ConceptToelichting), ["date"] = nameof(NieuweTermijn), ["reason"] = nameof(Reden), ["week"] = nameof(Week),
+        ["councilLetter"] = nameof(ConceptBrief), ["text"] = nameof(ConceptTekst), ["note"] = nameof(ConceptToelichting), ["date"] = nameof(NieuweTermijn), ["reason"] = nameof(Reden), ["week"] = nameof(Week),
     };
 
     // The coordinator's forms (kept when a command is refused).
     [BindProperty] public string? ConceptTekst { get; set; }
+
+    /// <summary>The raadsinformatiebrief with the new version (prefilled with the current one; unchanged or empty keeps it).</summary>
+    [BindProperty] public string? ConceptBrief { get; set; }
     [BindProperty] public string? ConceptToelichting { get; set; }
     [BindProperty] public DateOnly? NieuweTermijn { get; set; }
     [BindProperty] public string? Reden { get; set; }
@@ -82,7 +85,7 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     }
 
     public Task<IActionResult> OnPostReviseAsync(Guid id, CancellationToken cancellationToken) =>
-        RunAsync(id, new ReviseConcept(ConceptTekst, null, ConceptToelichting),
+        RunAsync(id, new ReviseConcept(ConceptTekst, null, ConceptToelichting, ConceptBrief),
             "Er is een nieuwe conceptversie vastgelegd; colleges die op een oudere versie besloten, besluiten opnieuw.", cancellationToken);
 
     public Task<IActionResult> OnPostExtendAsync(Guid id, CancellationToken cancellationToken) =>
@@ -136,6 +139,7 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         Stamp = StampOf(dto, auditCount, Meetings.Count);
         Versie ??= dto.Version;
         ConceptTekst ??= dto.Concepts[^1].Text;
+        ConceptBrief ??= dto.Concepts[^1].CouncilLetter;
         return true;
     }
 

@@ -18,7 +18,7 @@ namespace Drechtsteden.Decisions.Web.Pages.Processen;
 public static class MatrixExport
 {
     public static readonly string[] Columns =
-        ["Gemeente", "Agendapunt", "Vergadering", "Besluit", "Conceptversie", "Besluitdatum", "Gelijkluidend", "Status", "Toelichting", "Reden"];
+        ["Gemeente", "Agendapunt", "Vergadering", "Besluit", "Conceptversie", "Besluitdatum", "Gelijkluidend", "Status", "Toelichting", "Reden", "Raad geïnformeerd"];
 
     /// <summary>The matrix's rows, in words.</summary>
     public static IEnumerable<string[]> Rows(ProcessDto process, WorkflowDefinition definition, IReadOnlyDictionary<string, string> names) =>
@@ -34,6 +34,7 @@ public static class MatrixExport
             i.Status is { } s ? UiText.Light(s.Light) : "",
             i.Status is { } r ? string.Join("; ", r.Reasons.Select(x => x.Text)) : "",
             i.Decision?.Reason ?? "",
+            i.Council?.InformedOn.ToString("dd-MM-yyyy", UiText.Dutch) ?? "",
         });
 
     public static byte[] Csv(IEnumerable<string[]> rows, IReadOnlyList<string> columns) => Encoding.UTF8.GetPreamble()

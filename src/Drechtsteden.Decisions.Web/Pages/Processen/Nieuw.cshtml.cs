@@ -15,6 +15,9 @@ public sealed class NieuwModel(CommandPipeline pipeline, DecisionsDbContext db) 
     [BindProperty] public DateOnly? Termijn { get; set; }
     [BindProperty] public string? Document { get; set; }
     [BindProperty] public string? Concept { get; set; }
+
+    /// <summary>The raadsinformatiebrief's body (Markdown): the seed's six headings are offered as the template.</summary>
+    [BindProperty] public string? Raadsinformatiebrief { get; set; }
     [BindProperty] public List<string> Deelnemers { get; set; } = [];
 
     public IReadOnlyList<Municipality> Members { get; private set; } = [];
@@ -22,13 +25,14 @@ public sealed class NieuwModel(CommandPipeline pipeline, DecisionsDbContext db) 
     protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
     {
         ["title"] = nameof(Titel), ["reference"] = nameof(Zaaknummer), ["deadlineDate"] = nameof(Termijn), ["documentUrl"] = nameof(Document),
-        ["conceptText"] = nameof(Concept), ["participants"] = nameof(Deelnemers),
+        ["conceptText"] = nameof(Concept), ["participants"] = nameof(Deelnemers), ["councilLetter"] = nameof(Raadsinformatiebrief),
     };
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         if (Actor.Role != Role.Coordinator)
             return Forbid();
+        Raadsinformatiebrief ??= CouncilLetter.Template;
         await LoadAsync(cancellationToken);
         return Page();
     }
@@ -36,7 +40,10 @@ public sealed class NieuwModel(CommandPipeline pipeline, DecisionsDbContext db) 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         Guid started = default;
-        var request = new StartProcess(Titel, Zaaknummer, Concept, string.IsNullOrWhiteSpace(Document) ? null : Document, Termijn, null, null, [.. Deelnemers]);
+        // The template left as it was offered is no letter yet.
+        var letter = string.IsNullOrWhiteSpace(Raadsinformatiebrief) || CouncilLetter.Normalize(Raadsinformatiebrief) == CouncilLetter.Normalize(CouncilLetter.Template) ? null : Raadsinformatiebrief;
+        var request = new StartProcess(Titel, Zaaknummer, Concept, string.IsNullOrWhiteSpace(Document) ? null : Document, Termijn, null, null, [.. Deelnemers],
+            CouncilLetter: letter);
         if (Termijn is null)
         {
             ModelState.AddModelError(nameof(Termijn), "Vul de termijn in.");

@@ -1,0 +1,83 @@
+using Drechtsteden.Decisions.Processes;
+using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Councils;
+using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Workflows;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Drechtsteden.Decisions.Web.Pages.Processen;
+
+/// <summary>
+/// One council's copy of the raadsinformatiebrief: the header with the municipality and its college's decision date,
+/// the shared body, the hash in the footer; as a page, as a Word file, and — for that municipality's griffier — the
+/// confirmation that it was placed before the council.
+/// </summary>
+public sealed class RaadsinformatiebriefModel(CouncilLetters letters, ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow) : AppPageModel
+{
+    public CouncilLetterCopy Copy { get; private set; } = null!;
+
+    public string BodyHtml { get; private set; } = "";
+
+    public AgendaItem Item { get; private set; } = null!;
+
+    /// <summary>The other participating municipalities' copies (same body, other header).</summary>
+    public IReadOnlyList<string> Others { get; private set; } = [];
+
+    public bool MayConfirm { get; private set; }
+
+    [BindProperty] public DateOnly? Datum { get; set; }
+    [BindProperty] public string? Link { get; set; }
+
+    protected override IReadOnlyDictionary<string, string> FormFields { get; } = new Dictionary<string, string>
+    {
+        ["informedOn"] = nameof(Datum), ["link"] = nameof(Link),
+    };
+
+    public async Task<IActionResult> OnGetAsync(Guid id, string code, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(id, code, cancellationToken) is { } refused)
+            return refused;
+        Datum ??= Item.CouncilInformedOn ?? Amsterdam.DateOf(processes.Now);
+        Link ??= Item.CouncilLink;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnGetDocxAsync(Guid id, string code, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(id, code, cancellationToken) is { } refused)
+            return refused;
+        return File(CouncilLetterRendering.Docx(Copy), CouncilLetterRendering.DocxContentType, CouncilLetterRendering.FileName(Copy, "docx"));
+    }
+
+    public async Task<IActionResult> OnPostAsync(Guid id, string code, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(id, code, cancellationToken) is { } refused)
+            return refused;
+        var request = new ConfirmCouncil(Datum, Link) { Municipality = Copy.MunicipalityCode };
+        return await CommandAsync(() => pipeline.RunAsync(id, request, Actor, Key(request.Command, new { id, code, request }), null, cancellationToken),
+            $"Vastgelegd: de raad van {Copy.MunicipalityName} heeft de raadsinformatiebrief ontvangen.",
+            () => Redirect("/raad"), () => Task.FromResult<IActionResult>(Page()));
+    }
+
+    private async Task<IActionResult?> LoadAsync(Guid id, string code, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Copy = await letters.CopyAsync(id, code, Actor, RegionCode, cancellationToken);
+        }
+        catch (DomainException e) when (e.Kind is DomainErrorKind.NotFound)
+        {
+            return NotFound();
+        }
+        catch (DomainException e) when (e.Kind is DomainErrorKind.Forbidden)
+        {
+            return Forbid();
+        }
+        var process = (await processes.FindAsync(id, Actor, RegionCode, cancellationToken))!;
+        Item = process.Item(Copy.MunicipalityCode);
+        Others = [.. process.Items.Select(i => i.MunicipalityCode).Where(c => c != Copy.MunicipalityCode).Order(StringComparer.Ordinal)];
+        MayConfirm = workflow.PermittedCommands(process, Copy.MunicipalityCode, Actor, processes.Now).Contains(WorkflowCommands.ConfirmCouncil);
+        BodyHtml = CouncilLetterRendering.BodyHtml(Copy.Body);
+        return null;
+    }
+}
