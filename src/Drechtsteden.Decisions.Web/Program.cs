@@ -11,6 +11,7 @@ using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Pages;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Workflows;
+using Drechtsteden.Decisions.Web.Zgw;
 
 // Verbs that must not touch the app's database or secrets run before the app is built.
 if (args.FirstOrDefault() == Drechtsteden.Decisions.Web.Audit.Log.WitnessHost.Verb)
@@ -32,6 +33,7 @@ try
     builder.Services.AddDecisionsJobs(builder.Configuration, builder.Configuration.GetConnectionString(DatabaseExtensions.ConnectionName)!);
     builder.Services.AddProcesses();
     builder.Services.AddCouncilLetters();
+    builder.Services.AddZgw();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();
@@ -45,7 +47,7 @@ try
     app.UseExceptionHandler();
     app.UseSecurityHeaders();
     // Pages get a Dutch error page; the API keeps its problem details.
-    app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/fout/{0}"));
+    app.UseWhen(context => !context.Request.IsMachinePath(), pages => pages.UseStatusCodePagesWithReExecute("/fout/{0}"));
     app.UseStatusCodePages();
     app.UseResponseCompression();
     app.UseStaticFilesWithCaching();
@@ -62,6 +64,7 @@ try
     app.MapSignIn();
     app.MapRazorPages();
     app.MapDecisionsApi();
+    app.MapZgw();
     app.MapDecisionsJobs();
     app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());
 

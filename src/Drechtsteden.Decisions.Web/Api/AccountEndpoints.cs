@@ -10,7 +10,8 @@ namespace Drechtsteden.Decisions.Web.Api;
 
 public sealed record NotificationDto(long Id, string Kind, string Subject, string Body, string Link, Guid? ProcessId, string? Municipality, DateTimeOffset CreatedAt, OutboxStatus Status);
 
-public sealed record ApiTokenRequest(string? UserId, string? Name);
+/// <param name="Scope">Optional: an integration token for one scope only (besluiten.lezen), for one <paramref name="Municipality"/>; it acts in no role.</param>
+public sealed record ApiTokenRequest(string? UserId, string? Name, string? Scope = null, string? Municipality = null);
 
 /// <summary>
 /// The token is shown once, here; only its hash is kept. A retry with the same Idempotency-Key gets the same answer
@@ -45,18 +46,28 @@ public static class AccountEndpoints
         var name = string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200
             ? throw DomainException.Invalid("name-required", "Name the integration the token is for (name, at most 200 characters).", "name")
             : request.Name.Trim();
+        if (request.Scope is { } scope && !ApiToken.Scopes.Contains(scope))
+            throw DomainException.Invalid("scope-unknown", $"The scope is one of: {string.Join(", ", ApiToken.Scopes)}.", "scope");
+        if (request.Scope is not null && !Decisions.Regions.MunicipalityCode.IsValid(request.Municipality))
+            throw DomainException.Invalid("scope-municipality-required", "A scoped token is for one municipality (municipality, e.g. GM0505).", "municipality");
         var key = CommandKey.From(context, "create-api-token", request);
         if (await db.ReplayAsync<ApiTokenCreated>(key, admin, cancellationToken) is { } earlier)
             return TypedResults.Created($"/api/api-tokens/{earlier.Id}", earlier);
         var secret = ApiToken.NewSecret();
-        var token = new ApiToken { Id = Guid.CreateVersion7(), UserId = userId, Name = name, TokenHash = ApiToken.HashOf(secret), CreatedAt = clock.GetUtcNow(), CreatedBy = admin.UserId };
+        var token = new ApiToken
+        {
+            Id = Guid.CreateVersion7(), UserId = userId, Name = name, TokenHash = ApiToken.HashOf(secret), CreatedAt = clock.GetUtcNow(), CreatedBy = admin.UserId,
+            Scope = request.Scope, ScopeMunicipality = request.Scope is null ? null : request.Municipality,
+        };
         await audit.InTransactionAsync(async () =>
         {
             if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
                 throw DomainException.Invalid("user-not-found", $"User '{userId}' does not exist.", "userId");
+            if (token.ScopeMunicipality is { } code && !await db.Municipalities.AnyAsync(m => m.Code == code, cancellationToken))
+                throw DomainException.Invalid("municipality-not-found", $"Municipality '{code}' does not exist.", "municipality");
             db.ApiTokens.Add(token);
             await audit.AppendAsync(admin, new AuditRecord(AuditEntry.SystemChain, "token.created", "apiToken", token.Id.ToString(), name,
-                After: new JsonObject { ["user"] = userId, ["name"] = name }, Status: StatusCodes.Status201Created), cancellationToken);
+                After: new JsonObject { ["user"] = userId, ["name"] = name, ["scope"] = token.Scope, ["municipality"] = token.ScopeMunicipality }, Status: StatusCodes.Status201Created), cancellationToken);
             db.Remember(key, admin, new ApiTokenCreated(token.Id, userId, name, null), clock.GetUtcNow());
         }, cancellationToken);
         return TypedResults.Created($"/api/api-tokens/{token.Id}", new ApiTokenCreated(token.Id, userId, name, secret));

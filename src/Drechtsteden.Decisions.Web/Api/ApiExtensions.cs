@@ -7,6 +7,10 @@ namespace Drechtsteden.Decisions.Web.Api;
 /// <summary>The HTTP API under /api, its OpenAPI document (/openapi/v1.json) and reference (/scalar), and the security headers.</summary>
 public static class ApiExtensions
 {
+    /// <summary>Machine interfaces — the API and the ZGW Besluiten API — answer with status codes and problem details, never with a page or a redirect.</summary>
+    public static bool IsMachinePath(this HttpRequest request) =>
+        request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || request.Path.StartsWithSegments("/zgw", StringComparison.OrdinalIgnoreCase);
+
     public static IServiceCollection AddDecisionsApi(this IServiceCollection services)
     {
         services.AddApiErrors();

@@ -27,6 +27,19 @@ public sealed class ApiToken
 
     public DateTimeOffset? RevokedAt { get; set; }
 
+    /// <summary>
+    /// An integration token limited to one scope (e.g. <see cref="BesluitenLezen"/>) for one municipality; it acts in
+    /// no role, so it can do nothing else. Null: the token acts as its user, in the user's role.
+    /// </summary>
+    public string? Scope { get; init; }
+
+    public string? ScopeMunicipality { get; init; }
+
+    /// <summary>Reading one municipality's published decisions through the ZGW Besluiten API (the standard's scope name).</summary>
+    public const string BesluitenLezen = "besluiten.lezen";
+
+    public static readonly IReadOnlyList<string> Scopes = [BesluitenLezen];
+
     public static string NewSecret() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string HashOf(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))).ToLowerInvariant();
@@ -44,6 +57,8 @@ internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
         builder.Property(t => t.Name).HasMaxLength(200);
         builder.Property(t => t.TokenHash).HasMaxLength(64);
         builder.Property(t => t.CreatedBy).HasMaxLength(200);
+        builder.Property(t => t.Scope).HasMaxLength(50);
+        builder.Property(t => t.ScopeMunicipality).HasMaxLength(6);
         builder.HasOne<Decisions.Users.UserAccount>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Restrict);
     }
 }

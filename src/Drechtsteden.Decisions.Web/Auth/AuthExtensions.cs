@@ -221,7 +221,7 @@ public static class AuthExtensions
 
     private static Task ApiOr(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        if (Api.ApiExtensions.IsMachinePath(context.Request))
             context.Response.StatusCode = status;
         else
             context.Response.Redirect(context.RedirectUri);
@@ -296,9 +296,19 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
         var found = await (from t in db.Set<ApiToken>()
                            join u in db.Users on t.UserId equals u.Id
                            where t.TokenHash == hash && t.RevokedAt == null && u.Active
-                           select new { User = u, t.Name, t.CreatedBy }).AsNoTracking().FirstOrDefaultAsync(Context.RequestAborted);
+                           select new { User = u, t.Name, t.CreatedBy, t.Scope, t.ScopeMunicipality }).AsNoTracking().FirstOrDefaultAsync(Context.RequestAborted);
         if (found is null)
             return AuthenticateResult.Fail("Unknown or revoked API token.");
+        if (found.Scope is { } scope)
+        {
+            // An integration token for one scope acts in no role: it reaches only what its scope opens (the ZGW Besluiten API).
+            var scoped = new ClaimsIdentity(
+            [
+                new Claim(DecisionsClaims.Subject, found.User.Id), new Claim(DecisionsClaims.Name, DecisionsClaims.MintedFor(found.User.DisplayName, found.Name, found.CreatedBy)),
+                new Claim(DecisionsClaims.Scope, scope), new Claim(DecisionsClaims.ScopeMunicipality, found.ScopeMunicipality ?? ""),
+            ], Scheme.Name, DecisionsClaims.Name, DecisionsClaims.Role);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(scoped), Scheme.Name));
+        }
         // A token an administrator minted for someone else acts as that user, and says so in every audit entry it makes:
         // the actor's name carries the token's name and who minted it (part of the hashed canonical form).
         var principal = DecisionsClaims.Principal(found.User, Scheme.Name);

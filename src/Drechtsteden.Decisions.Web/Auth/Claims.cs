@@ -12,6 +12,10 @@ public static class DecisionsClaims
     public const string Municipality = "municipality";
     public const string Region = "region";
 
+    /// <summary>An integration token's scope (e.g. besluiten.lezen) and the municipality it is limited to.</summary>
+    public const string Scope = "scope";
+    public const string ScopeMunicipality = "scope_municipality";
+
     public static IEnumerable<Claim> For(UserAccount user)
     {
         yield return new Claim(Subject, user.Id);

@@ -42,7 +42,7 @@ public static class SignInEndpoints
     {
         var unsafeMethod = !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method));
         var viaCookie = context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieAuthenticationDefaults.AuthenticationScheme };
-        if (unsafeMethod && viaCookie && context.Request.Path.StartsWithSegments("/api"))
+        if (unsafeMethod && viaCookie && Api.ApiExtensions.IsMachinePath(context.Request))
         {
             var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context))

@@ -33,3 +33,22 @@ public static class MunicipalityCode
     public static string Parse(string code) =>
         IsValid(code) ? code : throw new ArgumentException($"'{code}' is not a CBS municipality code (GM followed by four digits).", nameof(code));
 }
+
+/// <summary>
+/// The RSIN (Rechtspersonen en Samenwerkingsverbanden Informatienummer) of a municipality: nine digits that pass the
+/// 11-proef (9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11). The product never makes one up: they come from
+/// configuration.
+/// </summary>
+public static class Rsin
+{
+    public static bool IsValid(string? rsin)
+    {
+        if (rsin is not { Length: 9 } || !rsin.All(char.IsAsciiDigit))
+            return false;
+        var sum = 0;
+        for (var i = 0; i < 8; i++)
+            sum += (rsin[i] - '0') * (9 - i);
+        sum -= rsin[8] - '0';
+        return sum % 11 == 0 && rsin != "000000000";
+    }
+}

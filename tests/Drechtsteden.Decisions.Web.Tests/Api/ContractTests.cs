@@ -51,6 +51,10 @@ public sealed partial class ContractTests
         ["GET /api/workflows/{definitionId}/versions/{version}"] = (AllRoles, false),
         ["GET /api/workflows/{definitionId}/versions/{version}/diagram"] = (AllRoles, false),
         ["POST /api/api-tokens"] = ([Role.Admin], false),
+        // The ZGW Besluiten API: auditors (and integration tokens scoped to one municipality, BesluitenApiTests).
+        ["GET /zgw/besluiten/api/v1/besluiten"] = ([Role.Auditor], false),
+        ["GET /zgw/besluiten/api/v1/besluiten/{uuid}"] = ([Role.Auditor], false),
+        ["GET /zgw/besluiten/api/v1/besluiten/{uuid}/audittrail"] = ([Role.Auditor], false),
         ["DELETE /api/api-tokens/{id}"] = ([Role.Admin], false),
     };
 
@@ -252,7 +256,8 @@ public sealed partial class ContractTests
         .Replace("{code}", code, StringComparison.Ordinal)
         .Replace("{definitionId}", "synchronized-college-decision", StringComparison.Ordinal)
         .Replace("{version}", "1", StringComparison.Ordinal)
-        .Replace("{meetingId}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+        .Replace("{meetingId}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+        .Replace("{uuid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
 
     [GeneratedRegex(@":[a-z]+\}")]
     private static partial Regex Constraint();
