@@ -10,6 +10,7 @@ using Drechtsteden.Decisions.Web.Jobs;
 using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Pages;
 using Drechtsteden.Decisions.Web.Processes;
+using Drechtsteden.Decisions.Web.Webhooks;
 using Drechtsteden.Decisions.Web.Workflows;
 using Drechtsteden.Decisions.Web.Zgw;
 
@@ -34,6 +35,7 @@ try
     builder.Services.AddProcesses();
     builder.Services.AddCouncilLetters();
     builder.Services.AddZgw();
+    builder.Services.AddWebhooks(builder.Configuration);
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();

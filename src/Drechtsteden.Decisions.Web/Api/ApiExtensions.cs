@@ -1,5 +1,6 @@
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Councils;
+using Drechtsteden.Decisions.Web.Webhooks;
 using Scalar.AspNetCore;
 
 namespace Drechtsteden.Decisions.Web.Api;
@@ -35,6 +36,7 @@ public static class ApiExtensions
         api.MapAccountEndpoints();
         api.MapAuditEndpoints();
         api.MapCouncilEndpoints();
+        api.MapWebhookEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();
         return app;

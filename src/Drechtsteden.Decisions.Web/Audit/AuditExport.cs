@@ -235,6 +235,8 @@ public static class ActionNames
         ["user.created"] = "Gebruiker aangemaakt",
         ["token.created"] = "API-token aangemaakt",
         ["token.revoked"] = "API-token ingetrokken",
+        ["webhook.registered"] = "Webhook geregistreerd",
+        ["webhook.revoked"] = "Webhook ingetrokken",
     };
 
     public static string Dutch(string action) => Names.GetValueOrDefault(action, action);

@@ -226,6 +226,9 @@ public sealed class CommandPipeline(
             await audit.AppendAsync(actor, record, cancellationToken);
         foreach (var notice in outcome.Notices)
             await notifier.NotifyAsync(process, notice, cancellationToken);
+        // The events for the webhooks, in the same transaction (the outbox): written here, delivered by the WebhookDispatcher.
+        foreach (var e in Webhooks.WebhookEvents.From(process, outcome, Now))
+            db.Add(e);
         var stored = _timerRows.GetValueOrDefault(process.Id);
         var wakeUps = await timers.ReconcileAsync(process, stored, workflow.DesiredTimers(process), Now, cancellationToken);
         if (stored is not null)

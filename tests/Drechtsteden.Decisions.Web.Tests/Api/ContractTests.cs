@@ -56,6 +56,9 @@ public sealed partial class ContractTests
         ["GET /zgw/besluiten/api/v1/besluiten/{uuid}"] = ([Role.Auditor], false),
         ["GET /zgw/besluiten/api/v1/besluiten/{uuid}/audittrail"] = ([Role.Auditor], false),
         ["DELETE /api/api-tokens/{id}"] = ([Role.Admin], false),
+        ["GET /api/webhooks"] = ([Role.Admin], false),
+        ["POST /api/webhooks"] = ([Role.Admin], false),
+        ["DELETE /api/webhooks/{id}"] = ([Role.Admin], false),
     };
 
     private static Role[] AllRoles => [Role.Coordinator, Role.Secretary, Role.College, Role.Griffier, Role.Auditor, Role.Admin];
@@ -252,7 +255,7 @@ public sealed partial class ContractTests
     }
 
     private string Fill(string path, string code) => path
-        .Replace("{id}", path.StartsWith("/api/api-tokens", StringComparison.Ordinal) ? Guid.NewGuid().ToString() : _process.ToString(), StringComparison.Ordinal)
+        .Replace("{id}", path.StartsWith("/api/api-tokens", StringComparison.Ordinal) || path.StartsWith("/api/webhooks", StringComparison.Ordinal) ? Guid.NewGuid().ToString() : _process.ToString(), StringComparison.Ordinal)
         .Replace("{code}", code, StringComparison.Ordinal)
         .Replace("{definitionId}", "synchronized-college-decision", StringComparison.Ordinal)
         .Replace("{version}", "1", StringComparison.Ordinal)

@@ -11,7 +11,7 @@ public sealed partial class DutchTextTests
     {
         "format-unknown", "if-match-invalid", "idempotency-key-too-long", "machine-unknown", "name-required", "user-not-found", "user-required",
         "timer-offsets-invalid", "timer-unknown", "definition-not-found", "unknown-trigger", "deadline-not-passed", "meeting-other-college", "offset-invalid", "limit-invalid",
-        "scope-unknown", "scope-municipality-required", "page-invalid", "zgw-not-allowed", "besluit-not-found", "zgw-not-configured",
+        "scope-unknown", "scope-municipality-required", "page-invalid", "zgw-not-allowed", "besluit-not-found", "zgw-not-configured", "webhook-url-invalid", "webhook-secret-invalid", "webhook-events-invalid",
     };
 
     [Test]
