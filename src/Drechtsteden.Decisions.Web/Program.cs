@@ -11,6 +11,7 @@ using Drechtsteden.Decisions.Web.Notifications;
 using Drechtsteden.Decisions.Web.Pages;
 using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Webhooks;
+using Drechtsteden.Decisions.Web.Woo;
 using Drechtsteden.Decisions.Web.Workflows;
 using Drechtsteden.Decisions.Web.Zgw;
 
@@ -36,6 +37,7 @@ try
     builder.Services.AddCouncilLetters();
     builder.Services.AddZgw();
     builder.Services.AddWebhooks(builder.Configuration);
+    builder.Services.AddWoo();
     builder.Services.AddDecisionsAuth(builder.Configuration, builder.Environment);
     builder.Services.AddDecisionsApi();
     builder.Services.AddSignIn();
@@ -67,6 +69,7 @@ try
     app.MapRazorPages();
     app.MapDecisionsApi();
     app.MapZgw();
+    app.MapWoo();
     app.MapDecisionsJobs();
     app.MapDevMailbox(app.Environment, app.Services.GetRequiredService<MailOptions>());
 

@@ -10,7 +10,8 @@ public static class ApiExtensions
 {
     /// <summary>Machine interfaces — the API and the ZGW Besluiten API — answer with status codes and problem details, never with a page or a redirect.</summary>
     public static bool IsMachinePath(this HttpRequest request) =>
-        request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || request.Path.StartsWithSegments("/zgw", StringComparison.OrdinalIgnoreCase);
+        request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || request.Path.StartsWithSegments("/zgw", StringComparison.OrdinalIgnoreCase)
+        || request.Path.StartsWithSegments("/woo", StringComparison.OrdinalIgnoreCase);
 
     public static IServiceCollection AddDecisionsApi(this IServiceCollection services)
     {
