@@ -25,11 +25,13 @@ public sealed class CouncilLetters(DecisionsDbContext db, ProcessQueries process
         }
         var item = process.Items.FirstOrDefault(i => i.MunicipalityCode == municipalityCode)
             ?? throw DomainException.NotFound("item-not-found", $"Municipality {municipalityCode} does not take part in this process.");
-        var name = await db.Municipalities.AsNoTracking().Where(m => m.Code == item.MunicipalityCode).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken)
-            ?? item.MunicipalityCode;
+        var name = await NameOfAsync(item.MunicipalityCode, cancellationToken);
         return CouncilLetter.CopyFor(process, item.MunicipalityCode, name, published)
             ?? throw DomainException.NotFound("council-letter-missing", "This process has no raadsinformatiebrief: the coordinator gives its text with a concept version.");
     }
+
+    public async Task<string> NameOfAsync(string municipalityCode, CancellationToken cancellationToken) =>
+        await db.Municipalities.AsNoTracking().Where(m => m.Code == municipalityCode).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken) ?? municipalityCode;
 }
 
 public static class CouncilLetterExtensions

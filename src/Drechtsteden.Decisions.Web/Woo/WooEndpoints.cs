@@ -28,7 +28,9 @@ public static class WooEndpoints
         var published = await woo.PublishedAsync(code.ToUpperInvariant(), null, cancellationToken);
         var document = woo.SitemapOf(published);
         using var stream = new MemoryStream();
-        await document.SaveAsync(stream, System.Xml.Linq.SaveOptions.None, cancellationToken);
+        // UTF-8 without a byte order mark: harvesters read the XML declaration.
+        await using (var writer = System.Xml.XmlWriter.Create(stream, new System.Xml.XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true, Async = true }))
+            await document.SaveAsync(writer, cancellationToken);
         return Results.Bytes(stream.ToArray(), "application/xml; charset=utf-8");
     }
 

@@ -58,6 +58,7 @@ public sealed class ScenarioTests
         await coordinator.GetByLabel("Zaaknummer").FillAsync("2023-0080716");
         await coordinator.GetByLabel("Termijn (uiterlijke besluitdatum)").FillAsync("2030-03-29");
         await coordinator.GetByLabel("Concept-besluittekst").FillAsync(Concept);
+        await coordinator.GetByLabel("Raadsinformatiebrief (optioneel)").FillAsync("## Wat is de te delen informatie?\n\nDe zeven colleges besluiten gelijkluidend over de doorontwikkeling.");
         await BrowserApp.ScreenshotAsync(coordinator, "01-nieuw-proces");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Proces starten" }).ClickAsync();
         await coordinator.WaitForURLAsync(new Regex("/processen/[0-9a-f-]{36}$"));
@@ -134,7 +135,31 @@ public sealed class ScenarioTests
         await Expect(coordinator.Locator("#audit-status")).ToContainTextAsync("Keten geverifieerd");
         await BrowserApp.ScreenshotAsync(coordinator, "07-proces-gepubliceerd");
 
-        // The start page lists the open processes; a published one is found under "Afgesloten" (or "Alle").
+        // Published, but not done: every council gets the raadsinformatiebrief, and each griffier confirms it.
+        var waiting = await _app.AsAsync("coordinator", "/processen");
+        await Expect(waiting.GetByRole(AriaRole.Link, new() { Name = Title })).ToBeVisibleAsync();
+        await Expect(waiting.Locator("body")).ToContainTextAsync("afwachten: 0 van 7 raden geïnformeerd");
+        foreach (var code in ProcessDatabase.Codes)
+        {
+            var griffier = await _app.AsAsync($"griffier-{code}", "/raad");
+            await griffier.GetByRole(AriaRole.Link, new() { Name = "Brief bekijken en bevestigen" }).First.ClickAsync();
+            await Expect(griffier.Locator("#briefhoofd")).ToContainTextAsync("de gemeenteraad van");
+            await Expect(griffier.Locator("#briefvoet")).ToContainTextAsync("SHA-256");
+            if (code == "GM0505")
+            {
+                await _app.ScanAsync(griffier, "raadsinformatiebrief");
+                await BrowserApp.ScreenshotAsync(griffier, "08-raadsinformatiebrief");
+            }
+            await griffier.GetByRole(AriaRole.Button, new() { Name = "Bevestigen" }).ClickAsync();
+            await Expect(griffier.Locator("body")).ToContainTextAsync("heeft de raadsinformatiebrief ontvangen");
+            if (code == "GM0505")
+                await _app.ScanAsync(griffier, "raad informeren");
+        }
+        coordinator = await _app.AsAsync("coordinator", processPath);
+        await Expect(coordinator.Locator("#proces-stand")).ToContainTextAsync("Raden geïnformeerd");
+        await Expect(coordinator.Locator("#matrix")).ToContainTextAsync("geïnformeerd");
+
+        // The start page lists the open processes; a completed one is found under "Afgesloten" (or "Alle").
         var list = await _app.AsAsync("coordinator", "/processen");
         await Expect(list.GetByRole(AriaRole.Link, new() { Name = Title })).ToHaveCountAsync(0);
         await list.GetByLabel("Stand").SelectOptionAsync("afgesloten");
@@ -161,7 +186,8 @@ public sealed class ScenarioTests
         {
             var db = scope.ServiceProvider.GetRequiredService<DecisionsDbContext>();
             var process = await db.ProcessAggregates.AsNoTracking().SingleAsync(p => p.Reference == "2023-0080716");
-            Assert.That(process.State, Is.EqualTo("Published"));
+            Assert.That(process.State, Is.EqualTo("CouncilsInformed"));
+            Assert.That(process.Items.Select(i => i.CouncilInformedOn), Is.All.Not.Null);
             Assert.That(process.Items.All(i => i.Decisions.Count == (i.MunicipalityCode == Deferrer ? 2 : 2)), "each college decided twice (Zwijndrecht: deferral, then adoption)");
             Assert.That(process.Concepts, Has.Count.EqualTo(2));
         }

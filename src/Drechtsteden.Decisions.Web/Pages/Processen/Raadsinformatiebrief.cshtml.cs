@@ -14,7 +14,14 @@ namespace Drechtsteden.Decisions.Web.Pages.Processen;
 /// </summary>
 public sealed class RaadsinformatiebriefModel(CouncilLetters letters, ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow) : AppPageModel
 {
-    public CouncilLetterCopy Copy { get; private set; } = null!;
+    /// <summary>The copy; null when the coordinator gave no letter with the concept (the griffier can still confirm the council was informed).</summary>
+    public CouncilLetterCopy? Copy { get; private set; }
+
+    public string MunicipalityCode { get; private set; } = "";
+
+    public string MunicipalityName { get; private set; } = "";
+
+    public DecisionProcess Process { get; private set; } = null!;
 
     public string BodyHtml { get; private set; } = "";
 
@@ -46,16 +53,16 @@ public sealed class RaadsinformatiebriefModel(CouncilLetters letters, ProcessQue
     {
         if (await LoadAsync(id, code, cancellationToken) is { } refused)
             return refused;
-        return File(CouncilLetterRendering.Docx(Copy), CouncilLetterRendering.DocxContentType, CouncilLetterRendering.FileName(Copy, "docx"));
+        return Copy is null ? NotFound() : File(CouncilLetterRendering.Docx(Copy), CouncilLetterRendering.DocxContentType, CouncilLetterRendering.FileName(Copy, "docx"));
     }
 
     public async Task<IActionResult> OnPostAsync(Guid id, string code, CancellationToken cancellationToken)
     {
         if (await LoadAsync(id, code, cancellationToken) is { } refused)
             return refused;
-        var request = new ConfirmCouncil(Datum, Link) { Municipality = Copy.MunicipalityCode };
+        var request = new ConfirmCouncil(Datum, Link) { Municipality = MunicipalityCode };
         return await CommandAsync(() => pipeline.RunAsync(id, request, Actor, Key(request.Command, new { id, code, request }), null, cancellationToken),
-            $"Vastgelegd: de raad van {Copy.MunicipalityName} heeft de raadsinformatiebrief ontvangen.",
+            $"Vastgelegd: de raad van {MunicipalityName} heeft de raadsinformatiebrief ontvangen.",
             () => Redirect("/raad"), () => Task.FromResult<IActionResult>(Page()));
     }
 
@@ -65,6 +72,10 @@ public sealed class RaadsinformatiebriefModel(CouncilLetters letters, ProcessQue
         {
             Copy = await letters.CopyAsync(id, code, Actor, RegionCode, cancellationToken);
         }
+        catch (DomainException e) when (e.Code == "council-letter-missing")
+        {
+            Copy = null;
+        }
         catch (DomainException e) when (e.Kind is DomainErrorKind.NotFound)
         {
             return NotFound();
@@ -73,11 +84,13 @@ public sealed class RaadsinformatiebriefModel(CouncilLetters letters, ProcessQue
         {
             return Forbid();
         }
-        var process = (await processes.FindAsync(id, Actor, RegionCode, cancellationToken))!;
-        Item = process.Item(Copy.MunicipalityCode);
-        Others = [.. process.Items.Select(i => i.MunicipalityCode).Where(c => c != Copy.MunicipalityCode).Order(StringComparer.Ordinal)];
-        MayConfirm = workflow.PermittedCommands(process, Copy.MunicipalityCode, Actor, processes.Now).Contains(WorkflowCommands.ConfirmCouncil);
-        BodyHtml = CouncilLetterRendering.BodyHtml(Copy.Body);
+        Process = (await processes.FindAsync(id, Actor, RegionCode, cancellationToken))!;
+        Item = Process.Item(code);
+        MunicipalityCode = Item.MunicipalityCode;
+        MunicipalityName = Copy?.MunicipalityName ?? await letters.NameOfAsync(MunicipalityCode, cancellationToken);
+        Others = [.. Process.Items.Select(i => i.MunicipalityCode).Where(c => c != MunicipalityCode).Order(StringComparer.Ordinal)];
+        MayConfirm = workflow.PermittedCommands(Process, MunicipalityCode, Actor, processes.Now).Contains(WorkflowCommands.ConfirmCouncil);
+        BodyHtml = Copy is null ? "" : CouncilLetterRendering.BodyHtml(Copy.Body);
         return null;
     }
 }
