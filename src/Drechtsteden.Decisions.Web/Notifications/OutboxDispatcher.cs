@@ -147,22 +147,6 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IMailSender se
             Reason: delivered ? null : message.LastError, Status: delivered ? 200 : 502), cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.PollInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                while (await DispatchOnceAsync(stoppingToken) == BatchSize)
-                {
-                    // a full batch: there may be more waiting
-                }
-            }
-            catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e))
-            {
-                logger.LogWarning("Outbox not dispatched, the database is not available (or not migrated): {Reason}", e.Message);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        OutboxPolling.RunAsync(options.PollInterval, BatchSize, DispatchOnceAsync, logger, "Outbox", stoppingToken);
 }

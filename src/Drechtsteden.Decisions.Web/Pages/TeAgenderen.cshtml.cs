@@ -64,7 +64,7 @@ public sealed class TeAgenderenModel(ProcessQueries processes, CommandPipeline p
     {
         var code = Actor.MunicipalityCode!;
         MunicipalityName = await db.Municipalities.Where(m => m.Code == code).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken) ?? code;
-        var closed = catalog.All.SelectMany(d => d.Process.States.Where(s => s.Final).Select(s => s.Name)).Distinct().ToList();
+        var closed = catalog.ProcessStates(s => s.Final);
         var open = await db.ProcessAggregates.AsNoTracking()
             .Where(p => !closed.Contains(p.State) && p.Items.Any(i => i.MunicipalityCode == code))
             .OrderBy(p => p.DeadlineAt).Take(200).ToListAsync(cancellationToken);

@@ -187,22 +187,6 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
         return Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.PollInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                while (await DispatchOnceAsync(stoppingToken) == BatchSize)
-                {
-                    // a full batch: there may be more waiting
-                }
-            }
-            catch (Exception e) when (DatabaseExtensions.IsDatabaseError(e))
-            {
-                logger.LogWarning("Webhooks not dispatched, the database is not available (or not migrated): {Reason}", e.Message);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        OutboxPolling.RunAsync(options.PollInterval, BatchSize, DispatchOnceAsync, logger, "Webhooks", stoppingToken);
 }

@@ -40,7 +40,7 @@ public sealed class WooPublication(DecisionsDbContext db, WorkflowCatalog catalo
 
     public async Task<IReadOnlyList<Published>> PublishedAsync(string municipalityCode, Guid? processId, CancellationToken cancellationToken)
     {
-        var lifted = catalog.All.SelectMany(d => d.Process.States.Where(s => s.EmbargoLifted).Select(s => s.Name)).Distinct().ToList();
+        var lifted = catalog.PublishedStates;
         var name = await db.Municipalities.AsNoTracking().Where(m => m.Code == municipalityCode).Select(m => m.Name).FirstOrDefaultAsync(cancellationToken);
         if (name is null)
             return [];

@@ -60,6 +60,16 @@ public sealed class WorkflowCatalog(WorkflowOptions options, WorkflowBlocks<Proc
 
     public WorkflowDefinition Find(string definitionId, int version) => Loaded.Find(definitionId, version);
 
+    /// <summary>The names of the process states, in any stored definition, that satisfy <paramref name="rule"/>: what a query filters on.</summary>
+    public List<string> ProcessStates(Func<StateDefinition, bool> rule) =>
+        [.. All.SelectMany(d => d.Process.States.Where(rule).Select(s => s.Name)).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>States in which the decisions are public (the embargo is lifted).</summary>
+    public List<string> PublishedStates => ProcessStates(s => s.EmbargoLifted);
+
+    /// <summary>States in which a process ended without its decisions being published (cancelled, withdrawn, expired).</summary>
+    public List<string> EndedUnpublishedStates => ProcessStates(s => s.Final && !s.EmbargoLifted);
+
     public WorkflowDefinition Latest(string definitionId) => Loaded.Latest(definitionId);
 
     /// <summary>The schema is compiled once and serves both the files and the stored versions.</summary>

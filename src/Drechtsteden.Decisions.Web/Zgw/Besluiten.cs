@@ -80,7 +80,7 @@ public sealed partial class Besluiten(DecisionsDbContext db, WorkflowCatalog cat
 
     private IQueryable<Row> Published(IReadOnlyList<string>? scope)
     {
-        var lifted = catalog.All.SelectMany(d => d.Process.States.Where(s => s.EmbargoLifted).Select(s => s.Name)).Distinct().ToList();
+        var lifted = catalog.PublishedStates;
         var withRsin = options.Rsin.Keys.Where(c => scope is null || scope.Contains(c)).ToList();
         return from d in db.Set<Decision>()
                join i in db.AgendaItems on d.ItemId equals i.Id

@@ -22,7 +22,7 @@ public sealed class BesluitenModel(DecisionsDbContext db, DecisionWorkflow workf
             return Forbid();
         Now = clock.GetUtcNow();
         // Ended without publication (cancelled, withdrawn, expired): nothing to decide or to read back here.
-        var ended = catalog.All.SelectMany(d => d.Process.States.Where(s => s.Final && !s.EmbargoLifted).Select(s => s.Name)).Distinct().ToList();
+        var ended = catalog.EndedUnpublishedStates;
         var processes = await db.ProcessAggregates.AsNoTracking()
             .Where(p => !ended.Contains(p.State) && p.Items.Any(i => i.MunicipalityCode == code))
             .OrderBy(p => p.DeadlineAt).Take(200).ToListAsync(cancellationToken);

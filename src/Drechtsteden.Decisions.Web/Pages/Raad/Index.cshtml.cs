@@ -25,8 +25,8 @@ public sealed class RaadModel(DecisionsDbContext db, DecisionWorkflow workflow, 
         if (Actor.Role != Role.Griffier || Actor.MunicipalityCode is not { } code)
             return Forbid();
         var now = clock.GetUtcNow();
-        var published = catalog.All.SelectMany(d => d.Process.States.Where(s => s.EmbargoLifted).Select(s => s.Name)).Distinct().ToList();
-        var ended = catalog.All.SelectMany(d => d.Process.States.Where(s => s.Final && !s.EmbargoLifted).Select(s => s.Name)).Distinct().ToList();
+        var published = catalog.PublishedStates;
+        var ended = catalog.EndedUnpublishedStates;
         var processes = await db.ProcessAggregates.AsNoTracking()
             .Where(p => published.Contains(p.State) && p.Items.Any(i => i.MunicipalityCode == code))
             .OrderByDescending(p => p.PublicationAt).Take(200).ToListAsync(cancellationToken);
