@@ -32,6 +32,7 @@ public sealed partial class CouncilLetterTests
     private Guid _synchronized;
     private Guid _published;
     private Guid _toConfirm;
+    private Guid _withoutLetter;
 
     [OneTimeSetUp]
     public async Task Seed()
@@ -42,17 +43,18 @@ public sealed partial class CouncilLetterTests
             var meetings = new Dictionary<string, Guid>();
             foreach (var code in ProcessDatabase.Codes)
                 meetings[code] = (await db.AddMeetingAsync(code, Sept3)).Id;
-            Guid[] ids = [await ScheduledAsync(db, meetings), await ScheduledAsync(db, meetings), await ScheduledAsync(db, meetings)];
+            Guid[] ids = [await ScheduledAsync(db, meetings), await ScheduledAsync(db, meetings), await ScheduledAsync(db, meetings), await ScheduledAsync(db, meetings, letter: null)];
             db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
             foreach (var id in ids)
             {
                 foreach (var code in ProcessDatabase.Codes)
                     await db.DecideAsync(id, code, new RecordDecision(DecisionOutcome.Adopted, 1));
             }
-            (_synchronized, _published, _toConfirm) = (ids[0], ids[1], ids[2]);
+            (_synchronized, _published, _toConfirm, _withoutLetter) = (ids[0], ids[1], ids[2], ids[3]);
             db.Clock.SetUtcNow(Amsterdam.At(Sept11, new TimeOnly(9, 0)));
             await db.RunAsync(_published, new Publish(), ProcessDatabase.Coordinator);
             await db.RunAsync(_toConfirm, new Publish(), ProcessDatabase.Coordinator);
+            await db.RunAsync(_withoutLetter, new Publish(), ProcessDatabase.Coordinator);
             await db.InScopeAsync(async sp =>
             {
                 var context = sp.GetRequiredService<DecisionsDbContext>();
@@ -69,9 +71,9 @@ public sealed partial class CouncilLetterTests
     public async Task Stop() => await _app.DisposeAsync();
 
     /// <summary>A process with the letter, each college's item on its meeting of 3 September 2024.</summary>
-    private static async Task<Guid> ScheduledAsync(ProcessDatabase db, Dictionary<string, Guid> meetings)
+    private static async Task<Guid> ScheduledAsync(ProcessDatabase db, Dictionary<string, Guid> meetings, string? letter = Letter)
     {
-        var id = (await db.StartAsync(idempotencyKey: Guid.NewGuid().ToString(), councilLetter: Letter)).ProcessId;
+        var id = (await db.StartAsync(idempotencyKey: Guid.NewGuid().ToString(), councilLetter: letter)).ProcessId;
         foreach (var code in ProcessDatabase.Codes)
             await db.ScheduleAsync(id, code, meetings[code]);
         return id;
@@ -223,5 +225,25 @@ public sealed partial class CouncilLetterTests
         Assert.That(messages.Count(m => m.RecipientUserId.StartsWith("griffier-", StringComparison.Ordinal) && m.Subject.StartsWith("Raadsinformatiebrief", StringComparison.Ordinal)), Is.EqualTo(7),
             "every griffier was told at the publication");
         Assert.That(messages.Any(m => m.RecipientUserId == "coordinator" && m.Subject.StartsWith("Alle raden geïnformeerd", StringComparison.Ordinal)), Is.True);
+    }
+
+    [Test]
+    public async Task Without_a_letter_the_griffier_still_confirms_that_the_council_was_informed()
+    {
+        using var api = await ApiAsync("griffier-GM0505");
+        using (var missing = await api.GetAsync($"/api/processes/{_withoutLetter}/council-letters/GM0505"))
+        {
+            Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+            Assert.That(await missing.Content.ReadAsStringAsync(), Does.Contain("council-letter-missing"));
+        }
+        using var browser = await BrowserAsync("griffier-GM0505");
+        var page = await browser.GetStringAsync($"/processen/{_withoutLetter}/raadsinformatiebrief/GM0505");
+        Assert.That(page, Does.Contain("id=\"geen-brief\"").And.Contain("id=\"bevestigen\""));
+        var today = Amsterdam.DateOf(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd");
+        using var confirmed = await browser.PostAsync($"/processen/{_withoutLetter}/raadsinformatiebrief/GM0505", Form(
+            ("__RequestVerificationToken", Antiforgery().Match(page).Groups[1].Value), ("FormKey", Guid.NewGuid().ToString("N")), ("Datum", today)));
+        Assert.That(confirmed.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var item = (await JsonAsync(await api.GetAsync($"/api/processes/{_withoutLetter}"))).GetProperty("items").EnumerateArray().Single(i => i.GetProperty("municipality").GetString() == "GM0505");
+        Assert.That(item.GetProperty("council").GetProperty("informedOn").GetString(), Is.EqualTo(today));
     }
 }

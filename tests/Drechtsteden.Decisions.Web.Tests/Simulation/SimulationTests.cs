@@ -67,7 +67,11 @@ public sealed class SimulationTests
         catch (CsCheckException e)
         {
             // How soon the promise broke, for the record; then the shrunk history CsCheck found.
-            throw new AssertionException($"The first history that broke a promise was history #{firstFailure} ({histories:N0} passed before it ended).\n{e.Message}", e);
+            // The broken promise itself (the world's Fail message) is the innermost exception: CsCheck's message names only the history.
+            var cause = e.InnerException;
+            while (cause?.InnerException is not null)
+                cause = cause.InnerException;
+            throw new AssertionException($"The first history that broke a promise was history #{firstFailure} ({histories:N0} passed before it ended).\n{e.Message}\nBroken: {cause?.GetType().Name}: {cause?.Message}", e);
         }
         finally
         {
