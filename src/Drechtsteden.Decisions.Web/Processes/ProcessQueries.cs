@@ -11,7 +11,7 @@ namespace Drechtsteden.Decisions.Web.Processes;
 /// What the API and the web pages read about processes, as the reader may see them: the visibility filter, the
 /// embargo (the definition says in which states it is lifted), and what the reader may do now (from the engine).
 /// </summary>
-public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workflow, TimeProvider clock)
+public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workflow, TimeProvider clock, ProcessFactsCache factsCache)
 {
     public DateTimeOffset Now => clock.GetUtcNow();
 
@@ -19,8 +19,9 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     public const int MaxPageSize = 500;
 
     /// <summary>
-    /// The list is two index-driven queries — the page of processes, then the latest decision of each of their items —
-    /// and no aggregate is loaded. Gelijkluidend = an adoption on the current concept version with the concept's text.
+    /// The list is index-driven queries — the page of processes with their versions, the latest decision of each item of
+    /// the processes whose facts are not cached at that version (<see cref="ProcessFactsCache"/>), the colleges' next
+    /// meetings — and no aggregate is loaded. Gelijkluidend = an adoption on the current concept version with the concept's text.
     /// </summary>
     /// <param name="search">Words that the title or the zaaknummer contains (case-insensitive), or null.</param>
     public async Task<List<ProcessSummary>> ListAsync(Actor actor, string? region, int offset = 0, int limit = DefaultPageSize, string? search = null, CancellationToken cancellationToken = default)
@@ -40,38 +41,62 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         }
         var rows = await query
             .OrderBy(p => p.DeadlineAt).ThenBy(p => p.Id).Skip(offset).Take(limit)
-            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.DefinitionId, p.DefinitionVersion, p.State, p.DeadlineAt, p.DeadlineDate, p.SynchronizationWindowStart, p.PublicationAt, Current = p.Concepts.Max(c => c.Number) })
+            .Select(p => new { p.Id, p.Title, p.Reference, p.RegionCode, p.DefinitionId, p.DefinitionVersion, p.State, p.DeadlineAt, p.DeadlineDate, p.SynchronizationWindowStart, p.PublicationAt, Version = EF.Property<uint>(p, "Version") })
             .ToListAsync(cancellationToken);
-        // Each item's latest decision, through the (item_id, sequence) index: LINQ's "first of each group" would number
-        // every decision in the database on every call.
-        var ids = rows.Select(p => p.Id).ToArray();
-        var latest = (await db.Database.SqlQuery<LatestDecisionRow>($"""
-            SELECT a.process_id, a.municipality_code, a.meeting_starts_at, a.council_informed_on, d.outcome, d.concept_version, d.text_matches_concept
-            FROM agenda_items a
-            LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
-            WHERE a.process_id = ANY({ids})
-            """).ToListAsync(cancellationToken)).ToLookup(r => r.ProcessId);
+        // What the status rules read of each process, by the version just read (ProcessFactsCache): only the processes
+        // that changed since they were last listed have their items read again.
+        var facts = new Dictionary<Guid, ProcessFacts>(rows.Count);
+        var changed = new List<Guid>();
+        foreach (var p in rows)
+        {
+            if (factsCache.TryGet(p.Id, p.Version, out var known))
+                facts[p.Id] = known;
+            else
+                changed.Add(p.Id);
+        }
+        if (changed.Count > 0)
+        {
+            // Each item's latest decision, through the (item_id, sequence) index: LINQ's "first of each group" would
+            // number every decision in the database on every call. Read after the versions: never older than they say.
+            var ids = changed.ToArray();
+            var latest = (await db.Database.SqlQuery<LatestDecisionRow>($"""
+                SELECT p.id AS process_id, (SELECT max(c.number) FROM concept_versions c WHERE c.process_id = p.id) AS current_concept,
+                       a.municipality_code, a.meeting_starts_at, a.council_informed_on, d.outcome, d.concept_version, d.text_matches_concept
+                FROM unnest({ids}) AS p(id)
+                LEFT JOIN agenda_items a ON a.process_id = p.id
+                LEFT JOIN LATERAL (SELECT outcome, concept_version, text_matches_concept FROM decisions WHERE item_id = a.id ORDER BY sequence DESC LIMIT 1) d ON true
+                ORDER BY p.id, a.municipality_code
+                """).ToListAsync(cancellationToken)).ToLookup(r => r.ProcessId);
+            foreach (var p in rows.Where(p => !facts.ContainsKey(p.Id)))
+            {
+                var items = latest[p.Id];
+                var read = new ProcessFacts(p.State, Deadline.FromStored(p.DeadlineAt, p.DeadlineDate), p.SynchronizationWindowStart, p.PublicationAt,
+                    items.Select(i => i.CurrentConcept).FirstOrDefault() ?? 0,
+                    items.Where(i => i.MunicipalityCode is not null).Select(i => new ItemFacts(i.MunicipalityCode!, i.MeetingStartsAt,
+                        i.Outcome is { } o ? Enum.Parse<DecisionOutcome>(o) : null, i.ConceptVersion ?? 0, i.TextMatchesConcept ?? false, i.CouncilInformedOn)).ToList());
+                facts[p.Id] = read;
+                factsCache.Store(p.Id, p.Version, read);
+            }
+        }
         // The colleges' next planned meeting, for the status lights of the open processes on this page: the lights ask
         // only whether a college still meets before the deadline or the target week's end, which its earliest coming
         // meeting answers (one row per college, from the (municipality_code, starts_at) index).
         var open = rows.Where(p => !workflow.Definition(p.DefinitionId, p.DefinitionVersion).Process.IsFinal(p.State)).ToList();
         var planned = open.Count == 0 ? new Dictionary<string, IReadOnlyList<DateTimeOffset>>()
-            : await NextMeetingsAsync(open.SelectMany(p => latest[p.Id].Select(i => i.MunicipalityCode)).Distinct().ToList(), now, cancellationToken);
+            : await NextMeetingsAsync(open.SelectMany(p => facts[p.Id].Items.Select(i => i.Municipality)).Distinct().ToList(), now, cancellationToken);
         return rows.Select(p =>
         {
-            var items = latest[p.Id].ToList();
             var definition = workflow.Definition(p.DefinitionId, p.DefinitionVersion);
             // Under the embargo the counts would tell who amended: they are left out, and a state that reveals decisions reads as the initial one.
             var underEmbargo = Embargo.Applies(definition.IsEmbargoLifted(p.State), actor);
-            var facts = new ProcessFacts(p.State, Deadline.FromStored(p.DeadlineAt, p.DeadlineDate), p.SynchronizationWindowStart, p.PublicationAt, p.Current,
-                items.Select(i => new ItemFacts(i.MunicipalityCode, i.MeetingStartsAt, i.Outcome is { } o ? Enum.Parse<DecisionOutcome>(o) : null, i.ConceptVersion ?? 0, i.TextMatchesConcept ?? false, i.CouncilInformedOn)).ToList());
-            var status = ProcessStatusRules.Of(definition, facts, planned, now);
+            var read = facts[p.Id];
+            var status = ProcessStatusRules.Of(definition, read, planned, now);
             var overseer = actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
             return new ProcessSummary(p.Id, p.Title, p.Reference, p.RegionCode, Pinned(p.DefinitionId, p.DefinitionVersion),
                 underEmbargo ? definition.EmbargoedProcessState(p.State) : p.State, p.DeadlineAt, p.DeadlineDate,
-                (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), items.Count,
-                underEmbargo ? null : facts.Items.Count(facts.IsIdentical),
-                underEmbargo ? null : facts.Items.Count(i => i.LatestOutcome is { } o && o != DecisionOutcome.Deferred),
+                (int)Math.Ceiling((p.DeadlineAt - now).TotalDays), read.Items.Count,
+                underEmbargo ? null : read.Items.Count(read.IsIdentical),
+                underEmbargo ? null : read.Items.Count(i => i.LatestOutcome is { } o && o != DecisionOutcome.Deferred),
                 underEmbargo ? null : status.Light,
                 underEmbargo ? [] : status.Colleges.Where(c => c.Light != StatusLight.OnTrack).Select(c => new CollegeAttention(c.Municipality, c.Light, c.Reason)).ToList(),
                 overseer ? status.Next : null,
@@ -97,7 +122,7 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         };
     }
 
-    private sealed record LatestDecisionRow(Guid ProcessId, string MunicipalityCode, DateTimeOffset? MeetingStartsAt, DateOnly? CouncilInformedOn, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
+    private sealed record LatestDecisionRow(Guid ProcessId, int? CurrentConcept, string? MunicipalityCode, DateTimeOffset? MeetingStartsAt, DateOnly? CouncilInformedOn, string? Outcome, int? ConceptVersion, bool? TextMatchesConcept);
 
     /// <summary>The process as <paramref name="actor"/> may see it (embargo applied), or null when it is not theirs to see.</summary>
     public async Task<ProcessDto?> GetAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default) =>

@@ -9,6 +9,7 @@ public static class ProcessesExtensions
     {
         services.AddScoped<CommandPipeline>();
         services.AddScoped<ProcessQueries>();
+        services.AddSingleton<ProcessFactsCache>();
         services.AddScoped<MeetingCommands>();
         return services;
     }

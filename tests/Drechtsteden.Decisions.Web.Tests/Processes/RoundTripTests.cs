@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
@@ -22,7 +21,6 @@ public sealed class RoundTripTests
     /// </summary>
     private const int PinnedDecisionStatements = 2;
 
-    private static readonly AsyncLocal<bool> Counting = new();
     private static readonly DateOnly Sept3 = new(2024, 9, 3);
 
     [Test]
@@ -36,36 +34,7 @@ public sealed class RoundTripTests
         // A first decision warms the caches (definitions, prepared statements); the second one is counted.
         await db.DecideAsync(process, "GM0590", new RecordDecision(DecisionOutcome.Adopted, 1));
 
-        var statements = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "Npgsql" && instrument.Name == "db.client.operation.duration")
-                l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<double>((_, _, _, _) =>
-        {
-            if (Counting.Value)
-                Interlocked.Increment(ref statements);
-        });
-        listener.Start();
-        var texts = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var activities = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            // Which statements they are, printed for whoever works on lowering the count.
-            ActivityStopped = a =>
-            {
-                if (Counting.Value)
-                    texts.Enqueue(string.Join(" | ", a.Tags.Where(t => t.Key.Contains("text", StringComparison.Ordinal)).Select(t => t.Value?[..Math.Min(120, t.Value.Length)].ReplaceLineEndings(" "))));
-            },
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(activities);
-        Counting.Value = true;
-        await db.DecideAsync(process, "GM0505", new RecordDecision(DecisionOutcome.Adopted, 1));
-        Counting.Value = false;
-        listener.RecordObservableInstruments();
+        var (statements, texts) = await StatementCounter.CountAsync(() => db.DecideAsync(process, "GM0505", new RecordDecision(DecisionOutcome.Adopted, 1)));
 
         TestContext.Out.WriteLine($"A decision command sent {statements} statements (+ 1 COMMIT).");
         foreach (var text in texts)
