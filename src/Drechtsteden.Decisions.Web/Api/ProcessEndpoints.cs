@@ -16,9 +16,9 @@ public static class ProcessEndpoints
     public static RouteGroupBuilder MapProcessEndpoints(this RouteGroupBuilder api)
     {
         var processes = api.MapGroup("/processes").WithTags("Processes");
-        processes.MapGet("/", ListAsync).WithName("ListProcesses").ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        processes.MapGet("/", ListAsync).WithName("ListProcesses").Produces<List<ProcessSummary>>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         processes.MapPost("/", StartAsync).WithName("StartProcess").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
-        processes.MapGet("/{id:guid}", GetAsync).WithName("GetProcess");
+        processes.MapGet("/{id:guid}", GetAsync).WithName("GetProcess").Produces<ProcessDto>();
         processes.MapPost("/{id:guid}/concepts", ReviseAsync).WithName("ReviseConcept").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/deadline", ExtendAsync).WithName("ExtendDeadline").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
         processes.MapPost("/{id:guid}/publish", PublishAsync).WithName("Publish").ProducesCommandProblems().RequireRateLimiting(Auth.AuthExtensions.CommandLimit);
@@ -39,17 +39,17 @@ public static class ProcessEndpoints
     private static string? RegionOf(HttpContext context) => context.User.FindFirst(DecisionsClaims.Region)?.Value;
 
     /// <summary>By deadline, <paramref name="limit"/> at a time (default 100, at most 500), from <paramref name="offset"/>.</summary>
-    private static async Task<Ok<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessQueries processes, int? offset, int? limit, string? q, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessQueries.DefaultPageSize, q, cancellationToken));
+    private static async Task<ApiJson.Generated<List<ProcessSummary>>> ListAsync(HttpContext context, ProcessQueries processes, int? offset, int? limit, string? q, CancellationToken cancellationToken) =>
+        ApiJson.Ok(await processes.ListAsync(ActorOf(context), RegionOf(context), offset ?? 0, limit ?? ProcessQueries.DefaultPageSize, q, cancellationToken), ApiJson.Default.ListProcessSummary);
 
-    private static async Task<Results<Ok<ProcessDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, HttpContext context, ProcessQueries processes,
+    private static async Task<Results<ApiJson.Generated<ProcessDto>, NotFound<ProblemDetails>>> GetAsync(Guid id, HttpContext context, ProcessQueries processes,
         CancellationToken cancellationToken)
     {
         var process = await processes.GetAsync(id, ActorOf(context), RegionOf(context), cancellationToken);
         if (process is null)
             return TypedResults.NotFound(NotFoundProblem(id));
         context.Response.Headers.ETag = ETags.Of(process.Version);
-        return TypedResults.Ok(process);
+        return ApiJson.Ok(process, ApiJson.Default.ProcessDto);
     }
 
     private static async Task<Created<CommandAnswer>> StartAsync(StartProcess request, HttpContext context, CommandPipeline pipeline,

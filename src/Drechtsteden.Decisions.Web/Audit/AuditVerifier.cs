@@ -149,7 +149,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 {
                     new NpgsqlBatchCommand(LogStateQuery),
                     new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } },
-                    new NpgsqlBatchCommand("SELECT DISTINCT ON (witness) witness, note FROM audit_cosignatures ORDER BY witness, tree_size DESC"),
+                    new NpgsqlBatchCommand(Log.TransparencyLog.LatestCosignaturesQuery),
                 },
             };
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);

@@ -396,7 +396,7 @@ public sealed class TransparencyLog(
             }
         }
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT DISTINCT ON (witness) witness, note FROM audit_cosignatures ORDER BY witness, tree_size DESC", connection);
+        await using var command = new NpgsqlCommand(LatestCosignaturesQuery, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -406,6 +406,21 @@ public sealed class TransparencyLog(
         }
         return (found.OrderByDescending(c => c.Checkpoint.Size).ThenByDescending(c => c.FromWitness).FirstOrDefault(), problems);
     }
+
+    /// <summary>
+    /// Each witness's latest stored cosignature (witness, note): a skip over the (witness, tree_size) key, one index probe
+    /// per witness, however many cosignatures the table keeps (one per checkpoint, every second under load) — where
+    /// DISTINCT ON read and sorted them all, on every view of a process page.
+    /// </summary>
+    public const string LatestCosignaturesQuery = """
+        WITH RECURSIVE w(witness) AS (
+            (SELECT witness FROM audit_cosignatures ORDER BY witness LIMIT 1)
+            UNION ALL
+            SELECT (SELECT c.witness FROM audit_cosignatures c WHERE c.witness > w.witness ORDER BY c.witness LIMIT 1) FROM w WHERE w.witness IS NOT NULL)
+        SELECT w.witness, latest.note FROM w
+        CROSS JOIN LATERAL (SELECT c.note FROM audit_cosignatures c WHERE c.witness = w.witness ORDER BY c.tree_size DESC LIMIT 1) latest
+        WHERE w.witness IS NOT NULL
+        """;
 
     /// <summary>The verifier key of a known witness, by name.</summary>
     public string? WitnessKeyOf(string name) => witnesses.All.FirstOrDefault(w => w.Name == name)?.Key.Verifier.VerifierKey;
