@@ -45,6 +45,4 @@ public sealed class ProcessFactsCache(TimeProvider clock)
             _entries.Clear();
         _entries[id] = new Entry(version, facts, clock.GetUtcNow());
     }
-
-    public int Count => _entries.Count;
 }
