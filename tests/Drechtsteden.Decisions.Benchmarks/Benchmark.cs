@@ -222,6 +222,10 @@ public static class Benchmark
                     using var roundApi = new Api(host.BaseUrl);
                     Console.WriteLine($"  {label}app pid {host.Pid}");
                     await MeasureAsync(label, roundApi, host.Pid);
+                    var health = await roundApi.SendAsync(HttpMethod.Get, "/health/ready", "admin");
+                    var gc = health["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
+                    Console.WriteLine($"  {label}resident memory after the reads {host.ResidentMegabytes():0} MB ({host.ResidentBreakdown()}); managed heap after the last collection "
+                        + $"{gc["heapAfterLastCollectionBytes"]!.GetValue<long>() / 1048576.0:0} MB, committed by the GC {gc["committedBytes"]?.GetValue<long>() / 1048576.0:0} MB");
                 }
             }
             if (!keep && !reused)
@@ -275,6 +279,10 @@ public static class Benchmark
             rows.Add(("b. reads", $"{name} p50 / p95 / p99", $"{stats.P50:0.0} / {stats.P95:0.0} / {stats.P99:0.0} ms ({stats.PerSecond:0}/s)", $"p95 ≤ {target} ms", stats.P95 <= target));
         }
         var memory = app.ResidentMegabytes();
+        var gcMemory = (await api.SendAsync(HttpMethod.Get, "/health/ready", "admin"))["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
+        var memoryParts = $"{app.ResidentBreakdown()}; managed heap {gcMemory["heapAfterLastCollectionBytes"]!.GetValue<long>() / 1048576.0:0} MB, committed by the GC {gcMemory["committedBytes"]!.GetValue<long>() / 1048576.0:0} MB";
+        Console.WriteLine($"  resident memory after the reads {memory:0} MB: {memoryParts}");
+        results["residentParts"] = memoryParts;
 
         // c. Audit verification against reading the same rows.
         var (entries, verifySeconds, plainSeconds) = await AuditSpeed.RunAsync(api, data);

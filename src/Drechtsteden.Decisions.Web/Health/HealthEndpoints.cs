@@ -84,6 +84,7 @@ internal sealed class MemoryHealthCheck : IHealthCheck
             ["heapAfterLastCollectionBytes"] = info.HeapSizeBytes,
             ["heapAfterLastFullCollectionBytes"] = full.Index == 0 ? 0L : full.HeapSizeBytes,
             ["residentBytes"] = resident,
+            ["committedBytes"] = info.TotalCommittedBytes,
             ["collections"] = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
             ["serverGc"] = System.Runtime.GCSettings.IsServerGC,
         };

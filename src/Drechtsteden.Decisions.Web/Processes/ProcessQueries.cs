@@ -88,12 +88,12 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
                 factsCache.Store(p.Id, p.Version, read);
             }
         }
-        // The colleges' next planned meeting, for the status lights of the open processes on this page: the lights ask
-        // only whether a college still meets before the deadline or the target week's end, which its earliest coming
+        // The colleges' next planned meeting, for the status lights: only of the colleges whose light reads the calendar
+        // (ProcessStatusRules.CalendarsRead: not yet decided and not on a meeting, before the deadline), and of those only
+        // whether the college still meets before the deadline or the target week's end, which its earliest coming
         // meeting answers (one row per college, from the (municipality_code, starts_at) index).
-        var open = rows.Where(p => !workflow.Definition(p.DefinitionId, p.DefinitionVersion).Process.IsFinal(p.State)).ToList();
-        var planned = open.Count == 0 ? new Dictionary<string, IReadOnlyList<DateTimeOffset>>()
-            : await NextMeetingsAsync(open.SelectMany(p => facts[p.Id].Items.Select(i => i.Municipality)).Distinct().ToList(), now, cancellationToken);
+        var asked = rows.SelectMany(p => ProcessStatusRules.CalendarsRead(workflow.Definition(p.DefinitionId, p.DefinitionVersion), facts[p.Id], now)).Distinct().ToList();
+        var planned = asked.Count == 0 ? new Dictionary<string, IReadOnlyList<DateTimeOffset>>() : await NextMeetingsAsync(asked, now, cancellationToken);
         return rows.Select(p =>
         {
             var definition = workflow.Definition(p.DefinitionId, p.DefinitionVersion);

@@ -162,6 +162,7 @@ public static class ProcessStatusRules
         StatusReason[] With(StatusReason first) => [first, .. deferred ? [Deferred] : Array.Empty<StatusReason>(), .. again ? [DecideAgain] : Array.Empty<StatusReason>()];
         if (process.Deadline.HasPassed(now))
             return Status(StatusLight.Late, With(DeadlinePassed));
+        // Only here does the college's calendar count (ReadsCalendar).
         var before = plannedMeetings.Where(m => m > now && m < process.Deadline.Instant).ToList();
         if (before.Count == 0)
             return Status(StatusLight.Late, With(NoMeetingLeft));
@@ -171,6 +172,25 @@ public static class ProcessStatusRules
             return Status(StatusLight.AtRisk, [Deferred, .. again ? [DecideAgain] : Array.Empty<StatusReason>()]);
         return Status(StatusLight.OnTrack, With(ToSchedule));
     }
+
+    /// <summary>
+    /// Whether <see cref="College"/> reads the college's calendar for this item: only for an item that is not decided
+    /// (identically or divergently) and not on a meeting, while the deadline has not passed. Everywhere else the light
+    /// follows from the process alone.
+    /// </summary>
+    public static bool ReadsCalendar(ProcessFacts process, ItemFacts item, DateTimeOffset now) =>
+        !process.IsIdentical(item) && !process.IsDiverged(item) && item.MeetingStartsAt is null && !process.Deadline.HasPassed(now);
+
+    /// <summary>
+    /// The colleges whose planned meetings <see cref="Of(WorkflowDefinition, ProcessFacts, IReadOnlyDictionary{string, IReadOnlyList{DateTimeOffset}}, DateTimeOffset)"/>
+    /// reads for this process now: none for a closed process or one waiting for its councils, else those of the items
+    /// for which <see cref="ReadsCalendar"/> holds. The status given only these colleges' meetings is the status given
+    /// every college's (ProcessStatusTests checks it over random processes), so a list reads no more of the calendar.
+    /// </summary>
+    public static IEnumerable<string> CalendarsRead(WorkflowDefinition definition, ProcessFacts process, DateTimeOffset now) =>
+        definition.Process.IsFinal(process.State) || definition.IsEmbargoLifted(process.State)
+            ? []
+            : process.Items.Where(i => ReadsCalendar(process, i, now)).Select(i => i.Municipality);
 
     /// <summary>
     /// After the publication, while the process waits for the councils (the definition's councils step): each college's

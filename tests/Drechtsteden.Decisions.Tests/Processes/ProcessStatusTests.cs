@@ -211,4 +211,87 @@ public sealed class ProcessStatusTests
             Assert.That(next.Next, Is.EqualTo(whole.Next), $"round {round}");
         }
     }
+
+    [Test]
+    public void The_status_given_only_the_calendars_it_reads_is_the_status_given_every_calendar()
+    {
+        // The list reads the next meeting only of the colleges ProcessStatusRules.CalendarsRead names. Over 400 random
+        // histories (meetings scheduled, decisions of every outcome, new concept versions, extensions, publication, time
+        // passing), the lights, reasons and next step with only those calendars equal those with every college's.
+        var random = new Random(19);
+        var outcomes = Enum.GetValues<DecisionOutcome>();
+        var compared = 0;
+        var asked = 0;
+        var skipped = 0;
+        var refused = 0;
+        for (var round = 0; round < 400; round++)
+        {
+            var s = new Scenario();
+            var p = s.Start(window: random.Next(3) == 0 ? null : new DateOnly(2024, 8, 5).AddDays(7 * random.Next(6)));
+            for (var step = 0; step < random.Next(1, 25); step++)
+            {
+                var code = p.Items[random.Next(p.Items.Count)].MunicipalityCode;
+                try
+                {
+                    switch (random.Next(10))
+                    {
+                        case < 3:
+                            s.ScheduleOn(p, code, new DateOnly(2024, 8, 6).AddDays(random.Next(50)));
+                            break;
+                        case < 6:
+                            // A decision on the item's meeting day: the clock goes there first (never back).
+                            if (p.Items.First(i => i.MunicipalityCode == code).MeetingStartsAt is { } startsAt)
+                                s.AdvanceTo(startsAt.AddHours(random.Next(1, 6)));
+                            s.Decide(p, code, outcomes[random.Next(outcomes.Length)], text: random.Next(4) == 0 ? "Het college besluit anders." : null, reason: "Aangepast.");
+                            break;
+                        case 6:
+                            s.Workflow.ReviseConcept(p, $"Het college besluit in te stemmen, versie {step}.", null, "Nieuwe versie", Scenario.Coordinator, s.Now);
+                            break;
+                        case 7:
+                            s.Workflow.ExtendDeadline(p, Deadline.EndOfDay(Amsterdam.DateOf(p.DeadlineAt).AddDays(random.Next(1, 30))), "Meer tijd nodig.", Scenario.Coordinator, s.Now);
+                            break;
+                        case 8:
+                            s.Workflow.Publish(p, null, Scenario.Coordinator, s.Now);
+                            break;
+                        default:
+                            s.AdvanceTo(s.Now.AddHours(random.Next(1, 24 * 10)));
+                            break;
+                    }
+                }
+                catch (DomainException)
+                {
+                    // A refused command changes nothing; the history goes on.
+                    refused++;
+                }
+                var calendar = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
+                foreach (var college in p.Items.Select(i => i.MunicipalityCode))
+                {
+                    var meetings = Enumerable.Range(0, 10).Select(w => Amsterdam.At(new DateOnly(2024, 8, 6).AddDays(7 * w), new TimeOnly(10, 0)))
+                        .Where(m => m > s.Now && random.Next(3) > 0).ToList();
+                    if (meetings.Count > 0)
+                        calendar[college] = meetings;
+                }
+                var definition = s.Workflow.DefinitionOf(p);
+                var facts = ProcessFacts.Of(p);
+                var read = ProcessStatusRules.CalendarsRead(definition, facts, s.Now).ToHashSet();
+                asked += read.Count;
+                skipped += p.Items.Count - read.Count;
+                var only = calendar.Where(kv => read.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+                var whole = ProcessStatusRules.Of(definition, facts, calendar, s.Now);
+                var fromRead = ProcessStatusRules.Of(definition, facts, only, s.Now);
+                Assert.That(fromRead.Colleges.Select(c => (c.Municipality, c.Light, string.Join(";", c.Reasons.Select(r => r.Code)))),
+                    Is.EqualTo(whole.Colleges.Select(c => (c.Municipality, c.Light, string.Join(";", c.Reasons.Select(r => r.Code))))), $"round {round}, step {step}");
+                Assert.That((fromRead.Light, fromRead.Next), Is.EqualTo((whole.Light, whole.Next)), $"round {round}, step {step}");
+                compared++;
+            }
+        }
+        // The histories reach both kinds of college: those whose calendar counts and those whose light the process decides.
+        Assert.Multiple(() =>
+        {
+            Assert.That(compared, Is.GreaterThan(1000));
+            Assert.That(asked, Is.GreaterThan(0), "colleges whose calendar counts");
+            Assert.That(skipped, Is.GreaterThan(0), "colleges whose light the process decides");
+            Assert.That(refused, Is.LessThan(compared / 2), "most commands of the histories are given");
+        });
+    }
 }
