@@ -1,10 +1,11 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Regions;
 using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Api;
 using Drechtsteden.Decisions.Web.Audit;
 using Drechtsteden.Decisions.Web.Data;
 using Drechtsteden.Decisions.Web.Processes;
@@ -32,6 +33,21 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     public DateTimeOffset Now { get; private set; }
 
     public bool ReadsAudit => Actor.Role is Role.Coordinator or Role.Auditor or Role.Admin;
+
+    /// <summary>
+    /// How many of the trail's entries the page lists unless asked for all (?handelingen=alle): the newest. The
+    /// verification always walks the whole chain; the list is for reading, and a trail of hundreds of rows (a process that
+    /// ran for months) made every view — and every live refresh — render them all. The exports have every entry.
+    /// </summary>
+    public const int AuditListed = 50;
+
+    [BindProperty(SupportsGet = true, Name = "handelingen")]
+    public string? Handelingen { get; set; }
+
+    public bool AllAudit => Handelingen == "alle";
+
+    /// <summary>The entries the page lists, newest first: all, or the newest <see cref="AuditListed"/>.</summary>
+    public IReadOnlyList<AuditEntry> AuditShown { get; private set; } = [];
 
     /// <summary>Whether the reader may give this command (<see cref="WorkflowCommands"/>) on the process now.</summary>
     public bool May(string command) => Process.PermittedCommands.Contains(command);
@@ -133,6 +149,7 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         {
             Audit = await ChainNewestFirst(db, id).ToListAsync(cancellationToken);
             Verification = await verifier.VerifyChainAsync(id, Enumerable.Reverse(Audit).ToList(), cancellationToken); // the entries just read, oldest first
+            AuditShown = AllAudit || Audit.Count <= AuditListed ? Audit : Audit.Take(AuditListed).ToList();
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
         var auditCount = ReadsAudit ? Audit.Count : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
@@ -155,8 +172,20 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         EF.CompileAsyncQuery<DecisionsDbContext, Guid, AuditEntry>((DecisionsDbContext db, Guid id) =>
             db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence));
 
-    private static string StampOf(ProcessDto dto, int auditCount, int meetings) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{JsonSerializer.Serialize(dto with { DaysLeft = 0 })}|{auditCount}|{meetings}")))[..20];
+    /// <summary>
+    /// What the live region shows, as a short hash: the DTO (without the days left, which change at midnight only with
+    /// the rest) as the generated JSON writes it (ApiJson; no reflection per view), the audit entries and the meetings.
+    /// </summary>
+    private static string StampOf(ProcessDto dto, int auditCount, int meetings)
+    {
+        var json = new ArrayBufferWriter<byte>(8192);
+        ApiJson.Write(json, dto with { DaysLeft = 0 }, ApiJson.Default.ProcessDto, encoder: null);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(json.WrittenSpan);
+        Span<int> counts = [auditCount, meetings];
+        hash.AppendData(MemoryMarshal.AsBytes(counts));
+        return Convert.ToHexString(hash.GetHashAndReset())[..20];
+    }
 
     /// <summary>From a little before the first relevant meeting (or today) to a little after the deadline.</summary>
     public (DateTimeOffset From, DateTimeOffset Until) TimelineRange() =>
