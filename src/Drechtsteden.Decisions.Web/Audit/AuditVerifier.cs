@@ -121,40 +121,42 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         })];
     }
 
+    /// <summary>Verifies one chain as <see cref="VerifyChainAsync(Guid, IReadOnlyList{AuditEntry}, CancellationToken)"/>, reading it first.</summary>
+    public async Task<AuditVerification> VerifyChainAsync(Guid chainId, CancellationToken cancellationToken = default) =>
+        await VerifyChainAsync(chainId, await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == chainId).OrderBy(e => e.ChainSequence).ToListAsync(cancellationToken), cancellationToken);
+
     /// <summary>
-    /// Verifies one chain, for the process page: the hash chain, each entry's leaf in the log, and whether the latest
-    /// witnessed checkpoint the database keeps covers them. One round trip: the log's state (its own snapshot), the
-    /// chain's entries with their leaves (the columns of the full verification, text read as the bytes PostgreSQL sends,
-    /// not as strings — a long trail was read as entities, then turned back into bytes, on every view), and the
-    /// cosignatures. The full check — the tree's roots and the witnesses asked directly — is <see cref="VerifyAsync"/>
-    /// and verify-audit.
+    /// Verifies one chain from entries already read (oldest first), for the process page: the hash chain, each entry's
+    /// leaf in the log, and whether the latest witnessed checkpoint the database keeps covers them. The full check —
+    /// the tree's roots and the witnesses asked directly — is <see cref="VerifyAsync"/> and verify-audit.
     /// </summary>
-    public async Task<AuditVerification> VerifyChainAsync(Guid chainId, CancellationToken cancellationToken = default)
+    public async Task<AuditVerification> VerifyChainAsync(Guid chainId, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
     {
+        var leaves = new Dictionary<long, (long Index, byte[] Hash)>();
         long witnessedSize = 0;
         string? witness = null;
         DateTimeOffset? witnessedAt = null;
         var connectionString = db.Database.GetConnectionString()!;
         LogState state;
-        var rows = new List<(AuditEntryBytes Entry, ulong Tx, long? LeafIndex, byte[]? LeafHash)>();
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(cancellationToken);
+            // One round trip: the log's state first (its own snapshot), then the chain's leaves and the cosignatures, each
+            // read after it — as when they were separate reads.
             await using var batch = new NpgsqlBatch(connection)
             {
                 BatchCommands =
                 {
                     new NpgsqlBatchCommand(LogStateQuery),
-                    new NpgsqlBatchCommand($"{Columns} WHERE e.chain_id = $1 ORDER BY e.chain_sequence") { Parameters = { new NpgsqlParameter { Value = chainId } } },
+                    new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } },
                     new NpgsqlBatchCommand(Log.TransparencyLog.LatestCosignaturesQuery),
                 },
             };
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             state = await ReadLogStateAsync(reader, cancellationToken);
             await reader.NextResultAsync(cancellationToken);
-            // A row is whole in the reader's buffer after ReadAsync (not sequential access): the columns read without I/O.
             while (await reader.ReadAsync(cancellationToken))
-                rows.Add(ReadRow(new ReaderColumns(reader)));
+                leaves[reader.GetInt64(0)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
             await reader.NextResultAsync(cancellationToken);
             var notes = new List<string>();
             while (await reader.ReadAsync(cancellationToken))
@@ -168,8 +170,11 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
 
         var context = new WalkContext(state, witnessedSize, null);
         var walk = new ChainWalk(context);
-        foreach (var (entry, tx, leafIndex, leafHash) in rows)
-            walk.Add(entry, tx, leafIndex, leafHash);
+        foreach (var entry in entries)
+        {
+            var leaf = leaves.TryGetValue(entry.Id, out var found) ? found : ((long, byte[])?)null;
+            walk.Add(AuditEntryBytes.From(entry), null, leaf?.Item1, leaf?.Item2);
+        }
         var unanchored = Unanchored(walk.Outside, witnessedAt);
         var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessedSize, witness, witnessedAt, unanchored, []);
         var status = walk.Broken is not null ? AuditStatus.Broken : witness is null || unanchored > 0 || !log.Enabled ? AuditStatus.NotAnchored : AuditStatus.Valid;
@@ -248,11 +253,22 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             connection.Open();
             // COPY takes no parameters: the bounds are process ids (UUIDs), written as literals.
             using var export = connection.BeginBinaryExport($"COPY ({Columns} {where} ORDER BY e.chain_id, e.chain_sequence) TO STDOUT (FORMAT BINARY)");
-            var columns = new CopyColumns(export);
             while (export.StartRow() != -1)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                AddRow(walk, columns);
+                var entry = Read(export);
+                var tx = (ulong)export.Read<long>();
+                long? leafIndex = null;
+                byte[]? leafHash = null;
+                if (export.IsNull)
+                    export.Skip();
+                else
+                    leafIndex = export.Read<long>();
+                if (export.IsNull)
+                    export.Skip();
+                else
+                    leafHash = export.Read<byte[]>();
+                walk.Add(entry, tx, leafIndex, leafHash);
             }
             return walk;
         }, cancellationToken);
@@ -507,73 +523,13 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             $"the log's leaves {previousSize}–{checkpoint.Size - 1} no longer give the root of {by} at size {checkpoint.Size}: entries in that range were rewritten or replaced");
     }
 
-    /// <summary>The columns of <see cref="Columns"/>, in order, from a binary COPY or a data reader's current row.</summary>
-    private interface IColumns
+    /// <summary>
+    /// One entry from the binary COPY, its columns in the order of <see cref="Columns"/>. Text is taken as the bytes
+    /// PostgreSQL sends (UTF-8; in binary COPY a text value is its bytes, as a bytea is), not decoded into strings.
+    /// </summary>
+    private static AuditEntryBytes Read(NpgsqlBinaryExporter r)
     {
-        bool IsNull { get; }
-
-        void Skip();
-
-        T Read<T>();
-
-        /// <summary>A text value as the bytes PostgreSQL sends (UTF-8), not decoded into a string.</summary>
-        byte[] Text();
-    }
-
-    private sealed class CopyColumns(NpgsqlBinaryExporter export) : IColumns
-    {
-        public bool IsNull => export.IsNull;
-
-        public void Skip() => export.Skip();
-
-        public T Read<T>() => export.Read<T>();
-
-        // In binary COPY a text value is its bytes, as a bytea is.
-        public byte[] Text() => export.Read<byte[]>(NpgsqlTypes.NpgsqlDbType.Bytea);
-    }
-
-    private sealed class ReaderColumns(NpgsqlDataReader reader) : IColumns
-    {
-        private int _ordinal;
-
-        public bool IsNull => reader.IsDBNull(_ordinal);
-
-        public void Skip() => _ordinal++;
-
-        public T Read<T>() => reader.GetFieldValue<T>(_ordinal++);
-
-        // Npgsql gives a text column's bytes as they came (results are in binary format).
-        public byte[] Text() => reader.GetFieldValue<byte[]>(_ordinal++);
-    }
-
-    /// <summary>One row of <see cref="Columns"/>: the entry, its transaction, and its leaf in the log when it has one.</summary>
-    private static (AuditEntryBytes Entry, ulong Tx, long? LeafIndex, byte[]? LeafHash) ReadRow(IColumns r)
-    {
-        var entry = Read(r);
-        var tx = (ulong)r.Read<long>();
-        long? leafIndex = null;
-        byte[]? leafHash = null;
-        if (r.IsNull)
-            r.Skip();
-        else
-            leafIndex = r.Read<long>();
-        if (r.IsNull)
-            r.Skip();
-        else
-            leafHash = r.Read<byte[]>();
-        return (entry, tx, leafIndex, leafHash);
-    }
-
-    private static void AddRow(ChainWalk walk, IColumns r)
-    {
-        var (entry, tx, leafIndex, leafHash) = ReadRow(r);
-        walk.Add(entry, tx, leafIndex, leafHash);
-    }
-
-    /// <summary>One entry, its columns in the order of <see cref="Columns"/>.</summary>
-    private static AuditEntryBytes Read(IColumns r)
-    {
-        byte[] Text() => r.Text();
+        byte[] Text() => r.Read<byte[]>(NpgsqlTypes.NpgsqlDbType.Bytea);
         byte[]? NullableText()
         {
             if (!r.IsNull)

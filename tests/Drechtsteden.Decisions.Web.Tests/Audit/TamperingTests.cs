@@ -408,12 +408,12 @@ public sealed class TamperingTests
     public async Task A_chain_verified_for_the_page_agrees_with_the_full_verification()
     {
         await AnchorAsync();
-        var page = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process));
+        var page = await _db.InScopeAsync(async sp => await sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process, await ChainAsync()));
         Assert.That(page.Status, Is.EqualTo(AuditStatus.Valid), page.Summary);
 
         var target = (await ChainAsync())[3];
         await AsSuperuserAsync("UPDATE audit_entries SET actor_name = 'Iemand anders' WHERE id = $1", target.Id);
-        var fromEntries = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process));
+        var fromEntries = await _db.InScopeAsync(async sp => await sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process, await ChainAsync()));
         var full = await VerifyAsync();
         Assert.That(fromEntries.FirstBroken, Is.EqualTo(full.FirstBroken));
         Assert.That(fromEntries.FirstBroken!.Sequence, Is.EqualTo(target.ChainSequence));

@@ -27,7 +27,6 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     public WorkflowDefinition Definition { get; private set; } = null!;
     public IReadOnlyDictionary<string, string> Names { get; private set; } = new Dictionary<string, string>();
     public IReadOnlyList<Meeting> Meetings { get; private set; } = [];
-    /// <summary>The audit entries the page lists, newest first: all (?handelingen=alle) or the newest <see cref="AuditListed"/>.</summary>
     public IReadOnlyList<AuditEntry> Audit { get; private set; } = [];
     public AuditVerification? Verification { get; private set; }
     public string Stamp { get; private set; } = "";
@@ -47,8 +46,8 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
 
     public bool AllAudit => Handelingen == "alle";
 
-    /// <summary>How many entries the process's chain has (all verified), of which <see cref="Audit"/> lists the newest.</summary>
-    public int AuditCount { get; private set; }
+    /// <summary>The entries the page lists, newest first: all, or the newest <see cref="AuditListed"/>.</summary>
+    public IReadOnlyList<AuditEntry> AuditShown { get; private set; } = [];
 
     /// <summary>Whether the reader may give this command (<see cref="WorkflowCommands"/>) on the process now.</summary>
     public bool May(string command) => Process.PermittedCommands.Contains(command);
@@ -148,13 +147,12 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         Meetings = meetings;
         if (ReadsAudit)
         {
-            // The whole chain is verified (read as bytes, with its leaves); the entries listed are read for display.
-            Verification = await verifier.VerifyChainAsync(id, cancellationToken);
-            Audit = await ChainNewestFirst(db, id, AllAudit ? int.MaxValue : AuditListed).ToListAsync(cancellationToken);
-            AuditCount = (int)Verification.EntriesChecked;
+            Audit = await ChainNewestFirst(db, id).ToListAsync(cancellationToken);
+            Verification = await verifier.VerifyChainAsync(id, Enumerable.Reverse(Audit).ToList(), cancellationToken); // the entries just read, oldest first
+            AuditShown = AllAudit || Audit.Count <= AuditListed ? Audit : Audit.Take(AuditListed).ToList();
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
-        var auditCount = ReadsAudit ? AuditCount : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
+        var auditCount = ReadsAudit ? Audit.Count : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
         Stamp = StampOf(dto, auditCount, Meetings.Count);
         Versie ??= dto.Version;
         ConceptTekst ??= dto.Concepts[^1].Text;
@@ -169,10 +167,10 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         EF.CompileAsyncQuery<DecisionsDbContext, string[], MunicipalityName>((DecisionsDbContext db, string[] codes) =>
             db.Municipalities.Where(m => codes.Contains(m.Code)).Select(m => new MunicipalityName(m.Code, m.Name)));
 
-    /// <summary>The newest entries of the process's audit chain, newest first; compiled once (read on every view of the page).</summary>
-    private static readonly Func<DecisionsDbContext, Guid, int, IAsyncEnumerable<AuditEntry>> ChainNewestFirst =
-        EF.CompileAsyncQuery<DecisionsDbContext, Guid, int, AuditEntry>((DecisionsDbContext db, Guid id, int count) =>
-            db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence).Take(count));
+    /// <summary>The process's audit chain, newest first; compiled once (read on every view of the page).</summary>
+    private static readonly Func<DecisionsDbContext, Guid, IAsyncEnumerable<AuditEntry>> ChainNewestFirst =
+        EF.CompileAsyncQuery<DecisionsDbContext, Guid, AuditEntry>((DecisionsDbContext db, Guid id) =>
+            db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence));
 
     /// <summary>
     /// What the live region shows, as a short hash: the DTO (without the days left, which change at midnight only with
