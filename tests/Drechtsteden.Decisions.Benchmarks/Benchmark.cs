@@ -222,10 +222,7 @@ public static class Benchmark
                     using var roundApi = new Api(host.BaseUrl);
                     Console.WriteLine($"  {label}app pid {host.Pid}");
                     await MeasureAsync(label, roundApi, host.Pid);
-                    var health = await roundApi.SendAsync(HttpMethod.Get, "/health/ready", "admin");
-                    var gc = health["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
-                    Console.WriteLine($"  {label}resident memory after the reads {host.ResidentMegabytes():0} MB ({host.ResidentBreakdown()}); managed heap after the last collection "
-                        + $"{gc["heapAfterLastCollectionBytes"]!.GetValue<long>() / 1048576.0:0} MB, committed by the GC {gc["committedBytes"]?.GetValue<long>() / 1048576.0:0} MB");
+                    Console.WriteLine($"  {label}resident memory after the reads {host.ResidentMegabytes():0} MB: {await MemoryPartsAsync(roundApi, host)}");
                 }
             }
             if (!keep && !reused)
@@ -280,8 +277,7 @@ public static class Benchmark
             rows.Add(("b. reads", $"{name} p50 / p95 / p99", $"{stats.P50:0.0} / {stats.P95:0.0} / {stats.P99:0.0} ms ({stats.PerSecond:0}/s)", $"p95 ≤ {target} ms", stats.P95 <= target));
         }
         var memory = app.ResidentMegabytes();
-        var gcMemory = (await api.SendAsync(HttpMethod.Get, "/health/ready", "admin"))["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
-        var memoryParts = $"{app.ResidentBreakdown()}; managed heap {gcMemory["heapAfterLastCollectionBytes"]!.GetValue<long>() / 1048576.0:0} MB, committed by the GC {gcMemory["committedBytes"]!.GetValue<long>() / 1048576.0:0} MB";
+        var memoryParts = await MemoryPartsAsync(api, app);
         Console.WriteLine($"  resident memory after the reads {memory:0} MB: {memoryParts}");
         results["residentParts"] = memoryParts;
 
@@ -312,8 +308,7 @@ public static class Benchmark
             var soakWatch = Stopwatch.StartNew();
             async Task Sample()
             {
-                var ready = await api.SendAsync(HttpMethod.Get, "/health/ready", "admin");
-                var data = ready["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
+                var data = await MemoryCheckAsync(api);
                 var full = data["heapAfterLastFullCollectionBytes"]!.GetValue<long>();
                 heap.Add((soakWatch.Elapsed.TotalSeconds, (full > 0 ? full : data["heapAfterLastCollectionBytes"]!.GetValue<long>()) / 1048576.0,
                     data["residentBytes"]!.GetValue<long>() / 1048576.0, data["collections"]![2]!.GetValue<long>()));
@@ -481,6 +476,18 @@ public static class Benchmark
         return app + postgreSql;
     }
 
+    /// <summary>The app's memory details: the data of the "memory" check of its readiness, read as an administrator.</summary>
+    private static async Task<JsonNode> MemoryCheckAsync(Api api) =>
+        (await api.SendAsync(HttpMethod.Get, "/health/ready", "admin"))["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
+
+    /// <summary>What the app's resident memory is made of, and the managed heap and the GC's committed memory in it.</summary>
+    private static async Task<string> MemoryPartsAsync(Api api, AppHost app)
+    {
+        var data = await MemoryCheckAsync(api);
+        return $"{app.ResidentBreakdown()}; managed heap {data["heapAfterLastCollectionBytes"]!.GetValue<long>() / 1048576.0:0} MB, "
+            + $"committed by the GC {data["committedBytes"]!.GetValue<long>() / 1048576.0:0} MB";
+    }
+
     /// <summary>
     /// Induces a full blocking collection in the app — an EventPipe session with the runtime's GC-heap-collect keyword
     /// (0x800000), what dotnet-gcdump does — and reads the heap after it from the app's readiness details. Induced is
@@ -490,8 +497,7 @@ public static class Benchmark
     {
         async Task<(long Heap, long FullCollections)> ReadAsync()
         {
-            var ready = await api.SendAsync(HttpMethod.Get, "/health/ready", "admin");
-            var data = ready["checks"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == "memory")!["data"]!;
+            var data = await MemoryCheckAsync(api);
             return (data["heapAfterLastFullCollectionBytes"]!.GetValue<long>(), data["collections"]![2]!.GetValue<long>());
         }
         var (_, fullBefore) = await ReadAsync();

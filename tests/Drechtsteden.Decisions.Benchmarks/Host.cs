@@ -60,21 +60,17 @@ internal sealed class AppHost(string appDll, Dictionary<string, string> environm
     /// allocations, stacks), mapped files (the assemblies and native libraries) and shared memory (with W^X, the JIT's
     /// code and stubs are mapped from a memfd).
     /// </summary>
-    public string ResidentBreakdown()
-    {
-        double Field(string name)
-        {
-            var line = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal));
-            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-        }
-        return $"anonymous {Field("RssAnon"):0} MB, files {Field("RssFile"):0} MB, shared (code) {Field("RssShmem"):0} MB";
-    }
+    public string ResidentBreakdown() =>
+        $"anonymous {StatusMegabytes("RssAnon"):0} MB, files {StatusMegabytes("RssFile"):0} MB, shared (code) {StatusMegabytes("RssShmem"):0} MB";
 
     /// <summary>Resident memory of the app process (VmRSS), in MB.</summary>
-    public double ResidentMegabytes()
+    public double ResidentMegabytes() => StatusMegabytes("VmRSS");
+
+    /// <summary>A field of /proc/PID/status given in kB, in MB (0 when the kernel does not report it).</summary>
+    private double StatusMegabytes(string name)
     {
-        var line = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        var line = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
     private Process Start(IEnumerable<string> args)
