@@ -65,22 +65,60 @@ public sealed class TimerJobs(CommandPipeline pipeline, TimerStore timers, Decis
             return;
         foreach (var definition in catalog.All)
         {
-            var schedulable = ProcessRisks.SchedulableStates(definition);
-            var open = definition.Process.States.Where(s => !s.Final).Select(s => s.Name).ToList();
-            var atRisk = await (
-                from item in db.AgendaItems
-                join process in db.Processes on item.ProcessId equals process.Id
-                where process.DefinitionId == definition.DefinitionId && process.DefinitionVersion == definition.Version
-                      && (processId == null || process.Id == processId)
-                      && open.Contains(process.State) && process.DeadlineAt > now
-                      && schedulable.Contains(item.State) && item.MeetingId == null
-                      && !db.Meetings.Any(m => m.MunicipalityCode == item.MunicipalityCode && m.Status == MeetingStatus.Planned && m.StartsAt > now && m.StartsAt < process.DeadlineAt)
-                      && !db.Set<RiskAlert>().Any(r => r.ItemId == item.Id)
-                orderby process.DeadlineAt, item.Id
-                select new { ProcessId = process.Id, ItemId = item.Id }).Take(1000).ToListAsync();
+            var atRisk = await RiskCandidatesAsync(definition, now, processId);
             foreach (var risk in atRisk)
                 await IsolatedAsync($"risk alert for item {risk.ItemId}", () => pipeline.AlertRiskAsync(risk.ProcessId, risk.ItemId));
         }
+    }
+
+    /// <summary>An item a risk alert is due for (<see cref="RiskCandidatesAsync"/>).</summary>
+    public sealed record RiskCandidate(Guid ProcessId, Guid ItemId);
+
+    /// <summary>
+    /// The items of the definition's processes that <see cref="ProcessRisks.HasNoMeetingLeft"/> holds for and that were not
+    /// alerted yet, soonest deadline first (at most 1,000 a sweep). Each college's next planned meeting is looked up once
+    /// (one index probe per college): a college has no meeting left before a deadline exactly when its next meeting is not
+    /// before it. So only two kinds of items can be at risk — those of a college without any planned meeting, and those of
+    /// processes whose deadline comes no later than the latest of the colleges' next meetings — and only those are read.
+    /// Asking every open item whether its college has a meeting before its own deadline read 222,000 items and probed the
+    /// meetings for each, every minute (0.66 s of PostgreSQL's CPU at 10,000 processes; README, issue 19).
+    /// </summary>
+    public async Task<List<RiskCandidate>> RiskCandidatesAsync(Drechtsteden.Decisions.Workflows.WorkflowDefinition definition, DateTimeOffset now, Guid? processId = null)
+    {
+        var schedulable = ProcessRisks.SchedulableStates(definition).ToArray();
+        if (schedulable.Length == 0)
+            return [];
+        var open = definition.Process.States.Where(s => !s.Final).Select(s => s.Name).ToArray();
+        return await db.Database.SqlQuery<RiskCandidate>($"""
+            WITH next AS MATERIALIZED (
+                SELECT mu.code, (SELECT min(m.starts_at) FROM meetings AS m
+                                 WHERE m.municipality_code = mu.code AND m.status = 'Planned' AND m.starts_at > {now}) AS next_at
+                FROM municipalities AS mu),
+            candidates AS (
+                SELECT p.id AS process_id, a.id AS item_id, p.deadline_at
+                FROM next AS n
+                JOIN agenda_items AS a ON a.municipality_code = n.code
+                JOIN processes AS p ON p.id = a.process_id
+                WHERE n.next_at IS NULL
+                  AND a.state = ANY ({schedulable}) AND a.meeting_id IS NULL
+                  AND p.definition_id = {definition.DefinitionId} AND p.definition_version = {definition.Version}
+                  AND p.state = ANY ({open}) AND p.deadline_at > {now} AND ({processId}::uuid IS NULL OR p.id = {processId})
+                UNION ALL
+                SELECT p.id, a.id, p.deadline_at
+                FROM processes AS p
+                JOIN agenda_items AS a ON a.process_id = p.id
+                JOIN next AS n ON n.code = a.municipality_code
+                WHERE p.deadline_at > {now} AND p.deadline_at <= (SELECT max(next_at) FROM next)
+                  AND n.next_at >= p.deadline_at
+                  AND a.state = ANY ({schedulable}) AND a.meeting_id IS NULL
+                  AND p.definition_id = {definition.DefinitionId} AND p.definition_version = {definition.Version}
+                  AND p.state = ANY ({open}) AND ({processId}::uuid IS NULL OR p.id = {processId}))
+            SELECT c.process_id, c.item_id
+            FROM candidates AS c
+            WHERE NOT EXISTS (SELECT 1 FROM risk_alerts AS r WHERE r.item_id = c.item_id)
+            ORDER BY c.deadline_at, c.item_id
+            LIMIT 1000
+            """).ToListAsync();
     }
 
     /// <summary>Fires a timer; a failure of its own is recorded on it. Returns the exception only when the database is away.</summary>
