@@ -123,13 +123,15 @@ public static class Benchmark
                 await using var host = new AppHost(dll, variantEnvironment);
                 await host.StartAsync();
                 using var roundApi = new Api(host.BaseUrl);
-                double cpuStart = 0, cpuEnd = 0;
+                (double App, double PostgreSql, double Harness) cpuStart = default, cpuEnd = default;
                 var (_, measured) = await Commands.RunAsync(roundApi, municipalities, settings.CommandRate, TimeSpan.FromSeconds(1), settings.WarmUp, TimeSpan.FromSeconds(quick ? 10 : 20),
-                    start => { if (start) cpuStart = CpuSeconds(host.Pid); else cpuEnd = CpuSeconds(host.Pid); }, () => TieringCpuSeconds(host.Pid));
-                var cpuCommand = (cpuEnd - cpuStart) * 1000 / Math.Max(1, measured.Count);
+                    start => { if (start) cpuStart = CpuSplit(host.Pid); else cpuEnd = CpuSplit(host.Pid); }, () => TieringCpuSeconds(host.Pid));
+                double PerCommand(double seconds) => seconds * 1000 / Math.Max(1, measured.Count);
+                var cpuCommand = PerCommand(cpuEnd.App - cpuStart.App + cpuEnd.PostgreSql - cpuStart.PostgreSql);
                 var (read, cpuRead) = await Reads.ResourceAsync(roundApi, data, settings.WarmUp, TimeSpan.FromSeconds(quick ? 8 : 15), () => CpuSeconds(host.Pid), () => TieringCpuSeconds(host.Pid));
                 figures[label].Add((measured.PerSecond, cpuCommand, read.PerSecond, read.P95, cpuRead));
-                Console.WriteLine($"  {label}: commands {measured.PerSecond:0}/s, {cpuCommand:0.00} ms CPU each; resource reads {read.PerSecond:0}/s, p95 {read.P95:0.0} ms, {cpuRead:0.00} ms CPU each");
+                Console.WriteLine($"  {label}: commands {measured.PerSecond:0}/s, {cpuCommand:0.00} ms CPU each (app and witness {PerCommand(cpuEnd.App - cpuStart.App):0.00}, "
+                    + $"PostgreSQL {PerCommand(cpuEnd.PostgreSql - cpuStart.PostgreSql):0.00}); resource reads {read.PerSecond:0}/s, p95 {read.P95:0.0} ms, {cpuRead:0.00} ms CPU each");
             }
             string Mean(string label, Func<(double Rate, double CpuCommand, double ReadRate, double ReadP95, double CpuRead), double> pick) =>
                 figures[label].Average(pick).ToString("0.00", CultureInfo.InvariantCulture);

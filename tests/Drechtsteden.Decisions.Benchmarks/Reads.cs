@@ -111,14 +111,9 @@ internal static class AuditSpeed
 
         // The same rows (entries with their leaves, in chain order) with binary COPY, every value decoded, nothing
         // checked: in the same ranges of chains side by side as the verification, on as many connections.
-        var parallel = Drechtsteden.Decisions.Web.Audit.AuditVerifier.Ranges;
-        var bounds = new List<Guid>();
-        await using (var command = data.CreateCommand(
-            $"SELECT unnest(percentile_disc(ARRAY[{string.Join(",", Enumerable.Range(1, parallel - 1).Select(i => ((double)i / parallel).ToString(System.Globalization.CultureInfo.InvariantCulture)))}]) WITHIN GROUP (ORDER BY id)) FROM processes"))
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                bounds.Add(reader.GetGuid(0));
-        bounds = bounds.Distinct().Order().ToList();
+        List<Guid> bounds;
+        await using (var connection = await data.OpenConnectionAsync())
+            bounds = await Drechtsteden.Decisions.Web.Audit.AuditVerifier.RangeBoundsAsync(connection, Drechtsteden.Decisions.Web.Audit.AuditVerifier.Ranges);
         mark?.Invoke("plain");
         stopwatch.Restart();
         var counts = await Task.WhenAll(Drechtsteden.Decisions.Web.Audit.AuditVerifier.RangeFilters(bounds).Select(where => Task.Run(() =>
