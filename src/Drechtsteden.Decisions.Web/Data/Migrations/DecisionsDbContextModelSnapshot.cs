@@ -652,9 +652,6 @@ namespace Drechtsteden.Decisions.Web.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_audit_entries");
 
-                    b.HasIndex("ProcessId")
-                        .HasDatabaseName("ix_audit_entries_process_id");
-
                     b.HasIndex("Uuid")
                         .IsUnique()
                         .HasDatabaseName("ix_audit_entries_uuid");
