@@ -107,7 +107,7 @@ public sealed class MeetingCommands(DecisionsDbContext db, AuditTrail audit, Com
 
     private async Task<Meeting> LockAsync(Guid meetingId, Actor actor, CancellationToken cancellationToken)
     {
-        var meeting = await pipeline.LockMeetingAsync(meetingId, forUpdate: true, cancellationToken)
+        var meeting = await pipeline.LockMeetingAsync(meetingId, cancellationToken)
             ?? throw DomainException.NotFound("meeting-not-found", $"Meeting {meetingId} does not exist.");
         EnsureMayKeepCalendar(actor, meeting.MunicipalityCode);
         return meeting;

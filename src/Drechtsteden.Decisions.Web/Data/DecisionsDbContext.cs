@@ -42,8 +42,25 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
     /// <summary>Kept by <see cref="LockedReadInterceptor"/> while EF Core reads the aggregate of the same round trip.</summary>
     internal void KeepLockedRead(LockedRead read) => _lockedRead = read;
 
+    private Guid? _meetingToShare;
+
     /// <summary>Before a command read: nothing an earlier use of this (pooled) context kept may be taken for it.</summary>
-    internal void ForgetLockedRead() => _lockedRead = null;
+    internal void ForgetLockedRead()
+    {
+        _lockedRead = null;
+        _meetingToShare = null;
+    }
+
+    /// <summary>The next command read also share-locks and reads this meeting, before the process (<see cref="LockedReadInterceptor"/>).</summary>
+    internal void ShareMeetingInLockedRead(Guid meetingId) => _meetingToShare = meetingId;
+
+    /// <summary>The meeting the command read is to share-lock, once.</summary>
+    internal Guid? TakeMeetingToShare()
+    {
+        var meeting = _meetingToShare;
+        _meetingToShare = null;
+        return meeting;
+    }
 
     /// <summary>What the last command read (<see cref="LockedReadInterceptor"/>) found beside the aggregate; once.</summary>
     public LockedRead TakeLockedRead(Guid processId)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Drechtsteden.Decisions.Agenda;
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Web.Jobs;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -7,14 +8,16 @@ namespace Drechtsteden.Decisions.Web.Data;
 
 /// <summary>
 /// What a command reads besides its aggregate, in the same round trip: whether the process row was there to lock, the
-/// head of its audit chain, and its timers that still count (scheduled, fired, parked).
+/// head of its audit chain, its timers that still count (scheduled, fired, parked), and — for a command that names a
+/// meeting — that meeting, share-locked before the process (null when there is no such meeting).
 /// </summary>
-public sealed record LockedRead(Guid ProcessId, bool Found, (long Sequence, string Hash)? ChainHead, IReadOnlyList<ProcessTimer> Timers);
+public sealed record LockedRead(Guid ProcessId, bool Found, (long Sequence, string Hash)? ChainHead, IReadOnlyList<ProcessTimer> Timers, Meeting? Meeting = null);
 
 /// <summary>
 /// A command's whole read in one round trip. The aggregate query tagged <see cref="Tag"/> is sent behind three more
 /// statements in the same batch: the process row's lock (<c>FOR UPDATE</c>), the audit chain's head and the
-/// process's timers. PostgreSQL runs the statements of a batch one after another, and in READ COMMITTED each takes
+/// process's timers — and, first of all, for a command that names a meeting (<see cref="DecisionsDbContext.ShareMeetingInLockedRead"/>),
+/// that meeting's row <c>FOR SHARE</c>: meeting before process, the order a calendar change locks them in. PostgreSQL runs the statements of a batch one after another, and in READ COMMITTED each takes
 /// its snapshot when it starts — after the lock is held — so what follows the lock sees everything the previous
 /// holder committed (one statement that locked and read at once would read from before a lock wait, and could fork
 /// the chain). The reader is handed to EF Core at the aggregate's result; the other results are kept on the context
@@ -27,6 +30,9 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
     /// <summary>The query tag (EF's <c>TagWith</c>) that marks the aggregate query of a command.</summary>
     public const string Tag = "command-read: lock, chain head, timers";
 
+    /// <summary>The meeting columns in the order <see cref="ReadMeeting"/> reads them.</summary>
+    private const string MeetingColumns = "id, municipality_code, starts_at, status, note";
+
     /// <summary>The timer columns in the order <see cref="ReadTimer"/> reads them.</summary>
     private const string TimerColumns =
         "id, process_id, municipality_code, timer_id, instance_key, offset_days, due_at, status, hangfire_job_id, fired_at, created_at, attempts, last_error, next_attempt_at";
@@ -34,22 +40,27 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
     /// <summary>The aggregate query as EF Core made it (tag first).</summary>
     private static bool IsCommandRead(DbCommand command) => command.CommandText.StartsWith("-- " + Tag, StringComparison.Ordinal);
 
-    /// <summary>The same after <see cref="Prepend"/>: the lock first, the tagged aggregate query last.</summary>
+    /// <summary>The same after <see cref="Prepend"/>: the locks first (the meeting's, if any, then the process's), the tagged aggregate query last.</summary>
     private static bool IsPrepended(DbCommand command) =>
-        command.CommandText.StartsWith(LockStatement, StringComparison.Ordinal) && command.CommandText.Contains("-- " + Tag, StringComparison.Ordinal);
+        (command.CommandText.StartsWith(LockStatement, StringComparison.Ordinal) || command.CommandText.StartsWith(MeetingStatement, StringComparison.Ordinal))
+        && command.CommandText.Contains("-- " + Tag, StringComparison.Ordinal);
 
     private const string LockStatement = "SELECT 1 FROM processes WHERE id = ";
 
+    private const string MeetingStatement = "SELECT " + MeetingColumns + " FROM meetings WHERE id = ";
+
+    private const string MeetingParameter = "locked_meeting_id";
+
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        Prepend(command);
+        Prepend(command, eventData);
         return result;
     }
 
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
         InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        Prepend(command);
+        Prepend(command, eventData);
         return ValueTask.FromResult(result);
     }
 
@@ -57,6 +68,12 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
     {
         if (!IsPrepended(command))
             return result;
+        Meeting? meeting = null;
+        if (HasMeeting(command))
+        {
+            meeting = result.Read() ? ReadMeeting(result) : null;
+            result.NextResult();
+        }
         var found = result.Read();
         result.NextResult();
         (long, string)? head = result.Read() ? (result.GetInt64(0), result.GetString(1)) : null;
@@ -65,7 +82,7 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
         while (result.Read())
             timers.Add(ReadTimer(result));
         result.NextResult();
-        Keep(eventData, command, found, head, timers);
+        Keep(eventData, command, found, head, timers, meeting);
         return result;
     }
 
@@ -74,6 +91,12 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
     {
         if (!IsPrepended(command))
             return result;
+        Meeting? meeting = null;
+        if (HasMeeting(command))
+        {
+            meeting = await result.ReadAsync(cancellationToken) ? ReadMeeting(result) : null;
+            await result.NextResultAsync(cancellationToken);
+        }
         var found = await result.ReadAsync(cancellationToken);
         await result.NextResultAsync(cancellationToken);
         (long, string)? head = await result.ReadAsync(cancellationToken) ? (result.GetInt64(0), result.GetString(1)) : null;
@@ -82,18 +105,29 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
         while (await result.ReadAsync(cancellationToken))
             timers.Add(ReadTimer(result));
         await result.NextResultAsync(cancellationToken);
-        Keep(eventData, command, found, head, timers);
+        Keep(eventData, command, found, head, timers, meeting);
         return result;
     }
 
-    private static void Prepend(DbCommand command)
+    private static bool HasMeeting(DbCommand command) => command.Parameters.Contains(MeetingParameter);
+
+    private static void Prepend(DbCommand command, CommandEventData eventData)
     {
         if (!IsCommandRead(command))
             return;
         if (command.Parameters.Count != 1 || command.Parameters[0].Value is not Guid)
             throw new InvalidOperationException("The command read takes exactly one parameter, the process id.");
         var id = "@" + command.Parameters[0].ParameterName.TrimStart('@');
-        command.CommandText =
+        var meeting = "";
+        if (Context(eventData).TakeMeetingToShare() is { } meetingId)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = MeetingParameter;
+            parameter.Value = meetingId;
+            command.Parameters.Add(parameter);
+            meeting = $"{MeetingStatement}@{MeetingParameter} FOR SHARE;\n";
+        }
+        command.CommandText = meeting +
             $"{LockStatement}{id} FOR UPDATE;\n" +
             $"SELECT chain_sequence, hash FROM audit_entries WHERE chain_id = {id} ORDER BY chain_sequence DESC LIMIT 1;\n" +
             // Cancelled rows are history: the reconciliation compares with the others only.
@@ -101,11 +135,15 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
             command.CommandText;
     }
 
-    private static void Keep(CommandExecutedEventData eventData, DbCommand command, bool found, (long, string)? head, List<ProcessTimer> timers)
-    {
-        var context = eventData.Context as DecisionsDbContext ?? throw new InvalidOperationException("The command read runs on the decisions context.");
-        context.KeepLockedRead(new LockedRead((Guid)command.Parameters[0].Value!, found, head, timers));
-    }
+    private static void Keep(CommandExecutedEventData eventData, DbCommand command, bool found, (long, string)? head, List<ProcessTimer> timers, Meeting? meeting) =>
+        Context(eventData).KeepLockedRead(new LockedRead((Guid)command.Parameters[0].Value!, found, head, timers, meeting));
+
+    private static DecisionsDbContext Context(CommandEventData eventData) =>
+        eventData.Context as DecisionsDbContext ?? throw new InvalidOperationException("The command read runs on the decisions context.");
+
+    /// <summary>One meeting row, as EF Core would materialize it (a test compares the two).</summary>
+    private static Meeting ReadMeeting(DbDataReader r) =>
+        Meeting.FromStored(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), Enum.Parse<MeetingStatus>(r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4));
 
     /// <summary>One timer row, as EF Core would materialize it (a test compares the two).</summary>
     private static ProcessTimer ReadTimer(DbDataReader r) => new()

@@ -62,9 +62,9 @@ public sealed class CommandPipeline(
         await EnsureCatalogAsync(cancellationToken);
         return await AnswerAsync(key, actor, async () =>
         {
-            // Meeting before process, always: a calendar change locks them in the same order, so neither waits on the other in a circle.
-            var meeting = command is ScheduleItem { MeetingId: { } meetingId } ? await LockMeetingAsync(meetingId, forUpdate: false, cancellationToken) : null;
-            var process = await LockAsync(processId, cancellationToken);
+            // A meeting the command names is share-locked in the same round trip, before the process: a calendar change
+            // locks them in the same order, so neither waits on the other in a circle.
+            var (process, meeting) = await LockAsync(processId, command is ScheduleItem { MeetingId: { } meetingId } ? meetingId : null, cancellationToken);
             var version = VersionOf(process);
             if (expectedVersion is { } expected && expected != version)
                 throw new StaleVersionException(expected, version);
@@ -240,9 +240,19 @@ public sealed class CommandPipeline(
     /// The whole aggregate under its row lock (FOR UPDATE), tracked, with its audit chain's head and its timers — one
     /// round trip (<see cref="LockedReadInterceptor"/>); NotFound when there is no such process.
     /// </summary>
-    public async Task<DecisionProcess> LockAsync(Guid processId, CancellationToken cancellationToken)
+    public async Task<DecisionProcess> LockAsync(Guid processId, CancellationToken cancellationToken) =>
+        (await LockAsync(processId, null, cancellationToken)).Process;
+
+    /// <summary>
+    /// <see cref="LockAsync"/>, and before the process, in the same round trip, the meeting a schedule command names FOR
+    /// SHARE (several items may be scheduled on it at once, but it cannot be moved or cancelled meanwhile); that meeting
+    /// is null when there is no such meeting.
+    /// </summary>
+    public async Task<(DecisionProcess Process, Meeting? Meeting)> LockAsync(Guid processId, Guid? meetingId, CancellationToken cancellationToken)
     {
         db.ForgetLockedRead();
+        if (meetingId is { } meeting)
+            db.ShareMeetingInLockedRead(meeting);
         var process = await LoadLocked(db, processId, cancellationToken);
         var read = db.TakeLockedRead(processId);
         if (!read.Found || process is null)
@@ -250,17 +260,12 @@ public sealed class CommandPipeline(
         audit.Locked(processId, read.ChainHead);
         if (_timerRows.TryAdd(processId, read.Timers))
             db.Timers.AttachRange(read.Timers);
-        return process;
+        return (process, read.Meeting);
     }
 
-    /// <summary>
-    /// A meeting, locked: for a schedule command FOR SHARE (several items may be scheduled on it at once, but it cannot be
-    /// moved or cancelled meanwhile), for a calendar change FOR UPDATE. Null when there is no such meeting.
-    /// </summary>
-    public async Task<Meeting?> LockMeetingAsync(Guid meetingId, bool forUpdate, CancellationToken cancellationToken) =>
-        forUpdate
-            ? await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken)
-            : await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR SHARE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+    /// <summary>A meeting, locked FOR UPDATE and tracked, for a calendar change (moved, cancelled). Null when there is no such meeting.</summary>
+    public async Task<Meeting?> LockMeetingAsync(Guid meetingId, CancellationToken cancellationToken) =>
+        await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>The process row's version (xmin), as last read or written; store-generated, so there is nothing to detect for it.</summary>
     public uint VersionOf(DecisionProcess process)

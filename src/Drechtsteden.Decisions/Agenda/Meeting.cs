@@ -30,6 +30,13 @@ public sealed class Meeting
         Status = MeetingStatus.Planned;
     }
 
+    /// <summary>
+    /// A meeting as the store holds it, for a read that materializes it by hand (a command's locked read): no validation,
+    /// the stored values as they are.
+    /// </summary>
+    public static Meeting FromStored(Guid id, string municipalityCode, DateTimeOffset startsAt, MeetingStatus status, string? note) =>
+        new() { Id = id, MunicipalityCode = municipalityCode, StartsAt = startsAt, Status = status, Note = note };
+
     public Guid Id { get; private set; }
 
     public string MunicipalityCode { get; private set; }

@@ -55,6 +55,47 @@ public sealed class CommandReadTests
     }
 
     [Test]
+    public async Task The_meeting_read_with_the_process_is_the_row_EF_Core_reads()
+    {
+        await using var db = await ProcessDatabase.CreateAsync();
+        var process = (await db.StartAsync()).ProcessId;
+        var planned = await db.AddMeetingAsync("GM0505", Sept3);
+        var cancelled = await db.AddMeetingAsync("GM0590", Sept3);
+        await db.InScopeAsync(sp => sp.GetRequiredService<Drechtsteden.Decisions.Web.Agenda.MeetingCommands>().CancelAsync(cancelled.Id,
+            new Drechtsteden.Decisions.Agenda.MeetingChange(cancelled.StartsAt, "Vervalt wegens zomerreces – vóór de deadline"), ProcessDatabase.Secretary("GM0590")));
+
+        foreach (var id in new[] { planned.Id, cancelled.Id })
+        {
+            var (read, expected) = await db.InScopeAsync(async sp =>
+            {
+                var pipeline = sp.GetRequiredService<CommandPipeline>();
+                var context = sp.GetRequiredService<DecisionsDbContext>();
+                return await pipeline.InTransactionAsync(async () =>
+                {
+                    var (_, meeting) = await pipeline.LockAsync(process, id, CancellationToken.None);
+                    return (meeting, await context.Meetings.AsNoTracking().SingleAsync(m => m.Id == id));
+                }, CancellationToken.None);
+            });
+            Assert.That(read, Is.Not.Null);
+            var properties = typeof(Drechtsteden.Decisions.Agenda.Meeting).GetProperties().Where(p => p.CanWrite || p.SetMethod is not null).ToList();
+            Assert.That(properties.Select(p => p.Name), Is.EquivalentTo(new[] { "Id", "MunicipalityCode", "StartsAt", "Status", "Note" }),
+                "a new meeting column must be read by LockedReadInterceptor too");
+            foreach (var property in properties)
+                Assert.That(property.GetValue(read), Is.EqualTo(property.GetValue(expected)), $"meeting {id}: {property.Name}");
+        }
+        Assert.That(cancelled.Id, Is.Not.EqualTo(planned.Id));
+
+        // No such meeting: the process is locked and read all the same, the meeting is null (the workflow refuses the command).
+        var missing = await db.InScopeAsync(async sp =>
+        {
+            var pipeline = sp.GetRequiredService<CommandPipeline>();
+            return await pipeline.InTransactionAsync(async () => await pipeline.LockAsync(process, Guid.NewGuid(), CancellationToken.None), CancellationToken.None);
+        });
+        Assert.That(missing.Meeting, Is.Null);
+        Assert.That(missing.Process.Id, Is.EqualTo(process));
+    }
+
+    [Test]
     public async Task Commands_that_wait_for_the_lock_read_what_the_one_before_committed()
     {
         await using var db = await ProcessDatabase.CreateAsync();
