@@ -91,4 +91,37 @@ public sealed class AuditEntryBytes
             Hash = Utf8(e.Hash)!,
         };
     }
+
+    /// <summary>The entry with its text decoded, for display (the page shows the newest; the hash is taken from the bytes).</summary>
+    public AuditEntry ToEntry()
+    {
+        static string? Text(byte[]? utf8) => utf8 is null ? null : Encoding.UTF8.GetString(utf8);
+        return new AuditEntry
+        {
+            Id = Id,
+            Uuid = Uuid,
+            ChainId = ChainId,
+            ChainSequence = ChainSequence,
+            RecordedAt = RecordedAt,
+            ActorId = Text(ActorId)!,
+            ActorName = Text(ActorName)!,
+            ActorRole = Text(ActorRole)!,
+            ActorMunicipality = Text(ActorMunicipality),
+            Action = Text(Action)!,
+            Resource = Text(Resource)!,
+            ResourceId = Text(ResourceId)!,
+            ResourceName = Text(ResourceName)!,
+            ProcessId = ProcessId,
+            ItemId = ItemId,
+            MunicipalityCode = Text(MunicipalityCode),
+            Before = Text(Before),
+            After = Text(After),
+            Reason = Text(Reason),
+            Status = Status,
+            CorrelationId = Text(CorrelationId),
+            ClientAddress = Text(ClientAddress),
+            PreviousHash = Text(PreviousHash)!,
+            Hash = Text(Hash)!,
+        };
+    }
 }

@@ -27,6 +27,9 @@ public sealed record LogAnchor(string? Origin, long LogSize, long WitnessedSize,
     public static LogAnchor None(IReadOnlyList<string> problems) => new(null, 0, 0, null, null, 0, problems);
 }
 
+/// <summary>One chain as the process page reads it: its verification, how many entries it has, and the newest of them, newest first.</summary>
+public sealed record ChainRead(AuditVerification Verification, int Count, IReadOnlyList<AuditEntry> NewestFirst);
+
 public sealed record AuditVerification(AuditStatus Status, long EntriesChecked, int ChainsChecked, BrokenEntry? FirstBroken, LogAnchor Anchor)
 {
     public bool Valid => Status == AuditStatus.Valid;
@@ -157,39 +160,53 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         })];
     }
 
-    /// <summary>Verifies one chain as <see cref="VerifyChainAsync(Guid, IReadOnlyList{AuditEntry}, CancellationToken)"/>, reading it first.</summary>
+    /// <summary>Verifies one chain as <see cref="ReadChainAsync"/> does, without keeping its entries.</summary>
     public async Task<AuditVerification> VerifyChainAsync(Guid chainId, CancellationToken cancellationToken = default) =>
-        await VerifyChainAsync(chainId, await db.AuditEntries.AsNoTracking().Where(e => e.ChainId == chainId).OrderBy(e => e.ChainSequence).ToListAsync(cancellationToken), cancellationToken);
+        (await ReadChainAsync(chainId, 0, cancellationToken)).Verification;
+
+    /// <summary>The columns of one chain's entries as <see cref="ReadChainAsync"/> reads them (the order <see cref="ReadRow"/> takes).</summary>
+    private const string ChainColumns = """
+        SELECT e.id, e.uuid, e.chain_id, e.chain_sequence, e.recorded_at, e.actor_id, e.actor_name, e.actor_role, e.actor_municipality, e.action,
+               e.resource, e.resource_id, e.resource_name, e.process_id, e.item_id, e.municipality_code, e.before, e.after, e.reason, e.status,
+               e.correlation_id, e.client_address, e.previous_hash, e.hash, e.tx::text::bigint
+        FROM audit_entries e WHERE e.chain_id = $1 ORDER BY e.chain_sequence
+        """;
 
     /// <summary>
-    /// Verifies one chain from entries already read (oldest first), for the process page: the hash chain, each entry's
-    /// leaf in the log, and whether the latest witnessed checkpoint the database keeps covers them. The full check —
-    /// the tree's roots and the witnesses asked directly — is <see cref="VerifyAsync"/> and verify-audit.
+    /// Reads and verifies one chain, for the process page: the hash chain, each entry's leaf in the log (and, as the
+    /// full check does, that no entry the log has passed is missing from it), and whether the latest witnessed
+    /// checkpoint the database keeps covers them. The full check — the tree's roots and the witnesses asked directly —
+    /// is <see cref="VerifyAsync"/> and verify-audit. One round trip on a connection of its own: the log's state first
+    /// (its own snapshot), then the entries, their leaves and the cosignatures, each read after it. The entries' text is
+    /// taken as the UTF-8 bytes PostgreSQL sends and hashed as such; only the newest <paramref name="newest"/> are
+    /// decoded into <see cref="AuditEntry"/> objects to be shown (null: all of them).
     /// </summary>
-    public async Task<AuditVerification> VerifyChainAsync(Guid chainId, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+    public async Task<ChainRead> ReadChainAsync(Guid chainId, int? newest, CancellationToken cancellationToken = default)
     {
         var leaves = new Dictionary<long, (long Index, byte[] Hash)>();
+        var entries = new List<(AuditEntryBytes Entry, ulong Tx)>();
         long witnessedSize = 0;
         string? witness = null;
         DateTimeOffset? witnessedAt = null;
-        var connectionString = db.Database.GetConnectionString()!;
         LogState state;
-        await using (var connection = new NpgsqlConnection(connectionString))
+        await using (var connection = new NpgsqlConnection(db.Database.GetConnectionString()!))
         {
             await connection.OpenAsync(cancellationToken);
-            // One round trip: the log's state first (its own snapshot), then the chain's leaves and the cosignatures, each
-            // read after it — as when they were separate reads.
             await using var batch = new NpgsqlBatch(connection)
             {
                 BatchCommands =
                 {
                     new NpgsqlBatchCommand(LogStateQuery),
+                    new NpgsqlBatchCommand(ChainColumns) { Parameters = { new NpgsqlParameter { Value = chainId } } },
                     new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } },
                     new NpgsqlBatchCommand(Log.TransparencyLog.LatestCosignaturesQuery),
                 },
             };
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             state = await ReadLogStateAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                entries.Add((ReadRow(reader), (ulong)reader.GetInt64(24)));
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 leaves[reader.GetInt64(0)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
@@ -204,17 +221,54 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             }
         }
 
-        var context = new WalkContext(state, witnessedSize, null);
-        var walk = new ChainWalk(context);
-        foreach (var entry in entries)
+        var walk = new ChainWalk(new WalkContext(state, witnessedSize, null));
+        foreach (var (entry, tx) in entries)
         {
             var leaf = leaves.TryGetValue(entry.Id, out var found) ? found : ((long, byte[])?)null;
-            walk.Add(AuditEntryBytes.From(entry), null, leaf?.Item1, leaf?.Item2);
+            walk.Add(entry, tx, leaf?.Item1, leaf?.Item2);
         }
         var unanchored = Unanchored(walk.Outside, witnessedAt);
         var anchor = new LogAnchor(state.LogId is { } id ? log.OriginOf(id) : null, state.Size, witnessedSize, witness, witnessedAt, unanchored, []);
         var status = walk.Broken is not null ? AuditStatus.Broken : witness is null || unanchored > 0 || !log.Enabled ? AuditStatus.NotAnchored : AuditStatus.Valid;
-        return new AuditVerification(status, walk.Entries, walk.Chains, walk.Broken, anchor);
+        var shown = new List<AuditEntry>(Math.Min(entries.Count, newest ?? entries.Count));
+        for (var i = entries.Count - 1; i >= 0 && shown.Count < (newest ?? entries.Count); i--)
+            shown.Add(entries[i].Entry.ToEntry());
+        return new ChainRead(new AuditVerification(status, walk.Entries, walk.Chains, walk.Broken, anchor), entries.Count, shown);
+    }
+
+    /// <summary>One row of <see cref="ChainColumns"/>, its text as the UTF-8 bytes PostgreSQL sent (not decoded into strings).</summary>
+    private static AuditEntryBytes ReadRow(NpgsqlDataReader r)
+    {
+        byte[] Text(int i) => r.GetFieldValue<byte[]>(i);
+        byte[]? NullableText(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<byte[]>(i);
+        Guid? Id(int i) => r.IsDBNull(i) ? null : r.GetGuid(i);
+        return new AuditEntryBytes
+        {
+            Id = r.GetInt64(0),
+            Uuid = r.GetGuid(1),
+            ChainId = r.GetGuid(2),
+            ChainSequence = r.GetInt64(3),
+            RecordedAt = r.GetFieldValue<DateTimeOffset>(4),
+            ActorId = Text(5),
+            ActorName = Text(6),
+            ActorRole = Text(7),
+            ActorMunicipality = NullableText(8),
+            Action = Text(9),
+            Resource = Text(10),
+            ResourceId = Text(11),
+            ResourceName = Text(12),
+            ProcessId = Id(13),
+            ItemId = Id(14),
+            MunicipalityCode = NullableText(15),
+            Before = NullableText(16),
+            After = NullableText(17),
+            Reason = NullableText(18),
+            Status = r.GetInt32(19),
+            CorrelationId = NullableText(20),
+            ClientAddress = NullableText(21),
+            PreviousHash = Text(22),
+            Hash = Text(23),
+        };
     }
 
     /// <summary>The log's state row: its id, size and the (tx, id) position up to which every entry must be a leaf.</summary>

@@ -408,15 +408,51 @@ public sealed class TamperingTests
     public async Task A_chain_verified_for_the_page_agrees_with_the_full_verification()
     {
         await AnchorAsync();
-        var page = await _db.InScopeAsync(async sp => await sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process, await ChainAsync()));
+        var page = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process));
         Assert.That(page.Status, Is.EqualTo(AuditStatus.Valid), page.Summary);
 
         var target = (await ChainAsync())[3];
         await AsSuperuserAsync("UPDATE audit_entries SET actor_name = 'Iemand anders' WHERE id = $1", target.Id);
-        var fromEntries = await _db.InScopeAsync(async sp => await sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process, await ChainAsync()));
+        var fromEntries = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process));
         var full = await VerifyAsync();
         Assert.That(fromEntries.FirstBroken, Is.EqualTo(full.FirstBroken));
         Assert.That(fromEntries.FirstBroken!.Sequence, Is.EqualTo(target.ChainSequence));
+    }
+
+    [Test]
+    public async Task The_page_finds_an_entry_the_log_has_passed_but_never_recorded()
+    {
+        await AnchorAsync();
+        var chain = await ChainAsync();
+        // The last entry's leaf is removed, and the log's position still says it passed it: the page's check, like the
+        // full one, takes each entry's transaction and sees the entry should have been a leaf.
+        await AsSuperuserAsync("DELETE FROM audit_log WHERE entry_id = $1", chain[^1].Id);
+
+        var page = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().VerifyChainAsync(_process));
+
+        Assert.That(page.Status, Is.EqualTo(AuditStatus.Broken), page.Summary);
+        Assert.That(page.FirstBroken, Is.EqualTo(new BrokenEntry(_process, chain[^1].ChainSequence, chain[^1].Id,
+            "it is not in the transparency log, which has passed it (added behind the log's back)")));
+    }
+
+    [Test]
+    public async Task The_entries_the_page_lists_are_the_stored_entries_newest_first_and_only_as_many_as_asked()
+    {
+        await _db.DecideAsync(_process, ProcessDatabase.Codes.First(c => c != Dordrecht),
+            new RecordDecision(DecisionOutcome.Deferred, 1, Reason: "Eerst de raad horen — ‘één’ week, € 0, ✓ 🙂"));
+        await AnchorAsync();
+        var stored = await ChainAsync();
+        Assert.That(stored.Any(e => e.Reason?.Contains("🙂", StringComparison.Ordinal) == true), "the trail has text beyond ASCII, also outside the BMP");
+        var all = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().ReadChainAsync(_process, null));
+        var three = await _db.InScopeAsync(sp => sp.GetRequiredService<AuditVerifier>().ReadChainAsync(_process, 3));
+
+        // Read as UTF-8 bytes and decoded for the page: every field as EF Core reads it.
+        string Json(IEnumerable<AuditEntry> entries) => System.Text.Json.JsonSerializer.Serialize(entries);
+        Assert.That(Json(all.NewestFirst), Is.EqualTo(Json(Enumerable.Reverse(stored))));
+        Assert.That(Json(three.NewestFirst), Is.EqualTo(Json(Enumerable.Reverse(stored).Take(3))));
+        Assert.That((all.Count, three.Count), Is.EqualTo((stored.Count, stored.Count)));
+        Assert.That(three.Verification.EntriesChecked, Is.EqualTo(stored.Count), "the whole chain is verified, whatever is listed");
+        Assert.That(three.Verification.Status, Is.EqualTo(AuditStatus.Valid), three.Verification.Summary);
     }
 
     [Test]

@@ -27,7 +27,8 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     public WorkflowDefinition Definition { get; private set; } = null!;
     public IReadOnlyDictionary<string, string> Names { get; private set; } = new Dictionary<string, string>();
     public IReadOnlyList<Meeting> Meetings { get; private set; } = [];
-    public IReadOnlyList<AuditEntry> Audit { get; private set; } = [];
+    /// <summary>How many entries the process's audit trail has (all verified; <see cref="AuditShown"/> lists the newest).</summary>
+    public int AuditCount { get; private set; }
     public AuditVerification? Verification { get; private set; }
     public string Stamp { get; private set; } = "";
     public DateTimeOffset Now { get; private set; }
@@ -147,12 +148,15 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         Meetings = meetings;
         if (ReadsAudit)
         {
-            Audit = await ChainNewestFirst(db, id).ToListAsync(cancellationToken);
-            Verification = await verifier.VerifyChainAsync(id, Enumerable.Reverse(Audit).ToList(), cancellationToken); // the entries just read, oldest first
-            AuditShown = AllAudit || Audit.Count <= AuditListed ? Audit : Audit.Take(AuditListed).ToList();
+            // The whole chain is read and verified (as UTF-8 bytes, in one round trip of the verifier's); only the
+            // entries listed are decoded into strings.
+            var chain = await verifier.ReadChainAsync(id, AllAudit ? null : AuditListed, cancellationToken);
+            Verification = chain.Verification;
+            AuditCount = chain.Count;
+            AuditShown = chain.NewestFirst;
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
-        var auditCount = ReadsAudit ? Audit.Count : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
+        var auditCount = ReadsAudit ? AuditCount : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
         Stamp = StampOf(dto, auditCount, Meetings.Count);
         Versie ??= dto.Version;
         ConceptTekst ??= dto.Concepts[^1].Text;
@@ -166,11 +170,6 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     private static readonly Func<DecisionsDbContext, string[], IAsyncEnumerable<MunicipalityName>> NamesOf =
         EF.CompileAsyncQuery<DecisionsDbContext, string[], MunicipalityName>((DecisionsDbContext db, string[] codes) =>
             db.Municipalities.Where(m => codes.Contains(m.Code)).Select(m => new MunicipalityName(m.Code, m.Name)));
-
-    /// <summary>The process's audit chain, newest first; compiled once (read on every view of the page).</summary>
-    private static readonly Func<DecisionsDbContext, Guid, IAsyncEnumerable<AuditEntry>> ChainNewestFirst =
-        EF.CompileAsyncQuery<DecisionsDbContext, Guid, AuditEntry>((DecisionsDbContext db, Guid id) =>
-            db.AuditEntries.AsNoTracking().Where(e => e.ChainId == id).OrderByDescending(e => e.ChainSequence));
 
     /// <summary>
     /// What the live region shows, as a short hash: the DTO (without the days left, which change at midnight only with
