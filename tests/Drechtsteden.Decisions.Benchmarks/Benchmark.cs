@@ -665,17 +665,28 @@ internal static class Commands
     {
         var send = await PrepareAsync(api, municipalities, rate * duration.TotalSeconds, duration);
         using var stop = new CancellationTokenSource();
+        var samples = new List<double>();
+        var clock = Stopwatch.StartNew();
         var sampling = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 try { await Task.Delay(TimeSpan.FromSeconds(30), stop.Token); } catch (OperationCanceledException) { break; }
+                lock (samples) samples.Add(clock.Elapsed.TotalSeconds);
                 await sample();
             }
         });
-        var load = await Measure.OpenLoadAsync(rate, duration, send);
+        var timeline = new List<(double At, double Latency)>();
+        var load = await Measure.OpenLoadAsync(rate, duration, send, timeline);
         await stop.CancelAsync();
         await sampling;
+        // Where the slow answers were: the 10-s windows whose 99th percentile passed 100 ms, and the instants the heap was read.
+        var windows = timeline.GroupBy(t => (int)(t.At / 10)).OrderBy(g => g.Key)
+            .Select(g => (From: g.Key * 10, P99: LatencyStats.Of([.. g.Select(t => t.Latency)], 0, 10).P99, Slow: g.Count(t => t.Latency > 200)))
+            .Where(w => w.P99 > 100).ToList();
+        Console.WriteLine($"  soak: {windows.Count} of {(int)Math.Ceiling(duration.TotalSeconds / 10)} 10-s windows with p99 > 100 ms"
+            + (windows.Count > 0 ? ": " + string.Join(", ", windows.Select(w => $"{w.From}–{w.From + 10} s p99 {w.P99:0} ms ({w.Slow} > 200 ms)")) : "")
+            + $"; heap read at {string.Join(", ", samples.Select(t => $"{t:0} s"))}");
         return load;
     }
 

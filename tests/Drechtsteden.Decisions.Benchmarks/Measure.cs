@@ -48,7 +48,8 @@ internal static class Measure
     /// Open-model load: an arrival every 1/rate seconds whatever the answers do, each sent without waiting for the
     /// others; latency runs from the arrival's planned instant, so a slow server cannot hide its queue.
     /// </summary>
-    public static async Task<LatencyStats> OpenLoadAsync(double rate, TimeSpan duration, Func<int, Task<bool>> send)
+    /// <param name="timeline">When given, each answered request's planned send instant (seconds from the start) and latency.</param>
+    public static async Task<LatencyStats> OpenLoadAsync(double rate, TimeSpan duration, Func<int, Task<bool>> send, List<(double At, double Latency)>? timeline = null)
     {
         var latencies = new List<double>();
         var errors = 0;
@@ -76,6 +77,7 @@ internal static class Measure
                 lock (latencies)
                 {
                     if (ok) latencies.Add(latency); else errors++;
+                    if (ok) timeline?.Add((planned.TotalSeconds, latency));
                 }
             }));
         }
