@@ -27,8 +27,8 @@ public sealed record LogAnchor(string? Origin, long LogSize, long WitnessedSize,
     public static LogAnchor None(IReadOnlyList<string> problems) => new(null, 0, 0, null, null, 0, problems);
 }
 
-/// <summary>One chain as the process page reads it: its verification, how many entries it has, and the newest of them, newest first.</summary>
-public sealed record ChainRead(AuditVerification Verification, int Count, IReadOnlyList<AuditEntry> NewestFirst);
+/// <summary>One chain as the process page reads it: its verification (which counts its entries) and the newest of them, newest first.</summary>
+public sealed record ChainRead(AuditVerification Verification, IReadOnlyList<AuditEntry> NewestFirst);
 
 public sealed record AuditVerification(AuditStatus Status, long EntriesChecked, int ChainsChecked, BrokenEntry? FirstBroken, LogAnchor Anchor)
 {
@@ -233,7 +233,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         var shown = new List<AuditEntry>(Math.Min(entries.Count, newest ?? entries.Count));
         for (var i = entries.Count - 1; i >= 0 && shown.Count < (newest ?? entries.Count); i--)
             shown.Add(entries[i].Entry.ToEntry());
-        return new ChainRead(new AuditVerification(status, walk.Entries, walk.Chains, walk.Broken, anchor), entries.Count, shown);
+        return new ChainRead(new AuditVerification(status, walk.Entries, walk.Chains, walk.Broken, anchor), shown);
     }
 
     /// <summary>One row of <see cref="ChainColumns"/>, its text as the UTF-8 bytes PostgreSQL sent (not decoded into strings).</summary>

@@ -152,7 +152,7 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
             // entries listed are decoded into strings.
             var chain = await verifier.ReadChainAsync(id, AllAudit ? null : AuditListed, cancellationToken);
             Verification = chain.Verification;
-            AuditCount = chain.Count;
+            AuditCount = (int)chain.Verification.EntriesChecked;
             AuditShown = chain.NewestFirst;
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
