@@ -87,6 +87,7 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
         return await strategy.ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
+            db.Writes.Clear();
             // A unit may turn change detection off once it has saved its changes (CommandPipeline); each attempt starts with it on.
             db.ChangeTracker.AutoDetectChangesEnabled = true;
             _heads.Clear(); // chain heads read by a rolled-back attempt are stale, and its locks are gone
@@ -155,7 +156,14 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
             PreviousHash = head.Hash,
         };
         entry.Hash = AuditHash.Compute(entry);
-        db.AuditEntries.Add(entry);
+        db.Writes.Add(db, () => WriteBatch.Command(
+            "INSERT INTO audit_entries (uuid, chain_id, chain_sequence, recorded_at, actor_id, actor_name, actor_role, actor_municipality, action, " +
+            "resource, resource_id, resource_name, process_id, item_id, municipality_code, before, after, reason, status, correlation_id, " +
+            "client_address, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, " +
+            "$21, $22, $23)",
+            entry.Uuid, entry.ChainId, entry.ChainSequence, entry.RecordedAt, entry.ActorId, entry.ActorName, entry.ActorRole, entry.ActorMunicipality,
+            entry.Action, entry.Resource, entry.ResourceId, entry.ResourceName, entry.ProcessId, entry.ItemId, entry.MunicipalityCode, entry.Before,
+            entry.After, entry.Reason, entry.Status, entry.CorrelationId, entry.ClientAddress, entry.PreviousHash, entry.Hash), expectedRows: 1);
         _heads[record.ChainId] = (entry.ChainSequence, entry.Hash);
         Telemetry.AuditAppends.Add(1);
     }

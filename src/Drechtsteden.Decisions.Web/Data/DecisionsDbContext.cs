@@ -37,6 +37,15 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
 
     public DbSet<Auth.ApiToken> ApiTokens => Set<Auth.ApiToken>();
 
+    /// <summary>A command's own writes (its aggregate, audit entries, timers, webhook events), sent before what EF Core tracks.</summary>
+    public WriteBatch Writes { get; } = new();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        Writes.Flush(this) + base.SaveChanges(acceptAllChangesOnSuccess);
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) =>
+        await Writes.FlushAsync(this, cancellationToken) + await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+
     private LockedRead? _lockedRead;
 
     /// <summary>Kept by <see cref="LockedReadInterceptor"/> while EF Core reads the aggregate of the same round trip.</summary>

@@ -8,10 +8,10 @@ namespace Drechtsteden.Decisions.Web.Data;
 
 /// <summary>
 /// What a command reads besides its aggregate, in the same round trip: whether the process row was there to lock, the
-/// head of its audit chain, its timers that still count (scheduled, fired, parked), and — for a command that names a
+/// process row's version (xmin, read with its lock), the head of its audit chain, its timers that still count (scheduled, fired, parked), and — for a command that names a
 /// meeting — that meeting, share-locked before the process (null when there is no such meeting).
 /// </summary>
-public sealed record LockedRead(Guid ProcessId, bool Found, (long Sequence, string Hash)? ChainHead, IReadOnlyList<ProcessTimer> Timers, Meeting? Meeting = null);
+public sealed record LockedRead(Guid ProcessId, bool Found, uint Version, (long Sequence, string Hash)? ChainHead, IReadOnlyList<ProcessTimer> Timers, Meeting? Meeting = null);
 
 /// <summary>
 /// A command's whole read in one round trip. The aggregate query tagged <see cref="Tag"/> is sent behind three more
@@ -45,7 +45,7 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
         (command.CommandText.StartsWith(LockStatement, StringComparison.Ordinal) || command.CommandText.StartsWith(MeetingStatement, StringComparison.Ordinal))
         && command.CommandText.Contains("-- " + Tag, StringComparison.Ordinal);
 
-    private const string LockStatement = "SELECT 1 FROM processes WHERE id = ";
+    private const string LockStatement = "SELECT xmin FROM processes WHERE id = ";
 
     private const string MeetingStatement = "SELECT " + MeetingColumns + " FROM meetings WHERE id = ";
 
@@ -75,6 +75,7 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
             result.NextResult();
         }
         var found = result.Read();
+        var version = found ? result.GetFieldValue<uint>(0) : 0;
         result.NextResult();
         (long, string)? head = result.Read() ? (result.GetInt64(0), result.GetString(1)) : null;
         result.NextResult();
@@ -82,7 +83,7 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
         while (result.Read())
             timers.Add(ReadTimer(result));
         result.NextResult();
-        Keep(eventData, command, found, head, timers, meeting);
+        Keep(eventData, command, found, version, head, timers, meeting);
         return result;
     }
 
@@ -98,6 +99,7 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
             await result.NextResultAsync(cancellationToken);
         }
         var found = await result.ReadAsync(cancellationToken);
+        var version = found ? result.GetFieldValue<uint>(0) : 0;
         await result.NextResultAsync(cancellationToken);
         (long, string)? head = await result.ReadAsync(cancellationToken) ? (result.GetInt64(0), result.GetString(1)) : null;
         await result.NextResultAsync(cancellationToken);
@@ -105,7 +107,7 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
         while (await result.ReadAsync(cancellationToken))
             timers.Add(ReadTimer(result));
         await result.NextResultAsync(cancellationToken);
-        Keep(eventData, command, found, head, timers, meeting);
+        Keep(eventData, command, found, version, head, timers, meeting);
         return result;
     }
 
@@ -135,8 +137,9 @@ public sealed class LockedReadInterceptor : DbCommandInterceptor
             command.CommandText;
     }
 
-    private static void Keep(CommandExecutedEventData eventData, DbCommand command, bool found, (long, string)? head, List<ProcessTimer> timers, Meeting? meeting) =>
-        Context(eventData).KeepLockedRead(new LockedRead((Guid)command.Parameters[0].Value!, found, head, timers, meeting));
+    private static void Keep(CommandExecutedEventData eventData, DbCommand command, bool found, uint version, (long, string)? head, List<ProcessTimer> timers,
+        Meeting? meeting) =>
+        Context(eventData).KeepLockedRead(new LockedRead((Guid)command.Parameters[0].Value!, found, version, head, timers, meeting));
 
     private static DecisionsDbContext Context(CommandEventData eventData) =>
         eventData.Context as DecisionsDbContext ?? throw new InvalidOperationException("The command read runs on the decisions context.");

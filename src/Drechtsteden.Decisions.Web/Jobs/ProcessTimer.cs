@@ -11,7 +11,8 @@ namespace Drechtsteden.Decisions.Web.Jobs;
 /// </summary>
 public sealed class ProcessTimer
 {
-    public long Id { get; init; }
+    /// <summary>Store-generated; negative for a timer created in the open transaction and not yet stored.</summary>
+    public long Id { get; set; }
 
     public Guid ProcessId { get; init; }
 

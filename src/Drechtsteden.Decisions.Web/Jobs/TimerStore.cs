@@ -65,11 +65,16 @@ public sealed class TimerStore(DecisionsDbContext db, IBackgroundJobClient jobs,
             if (row.HangfireJobId is { } jobId && jobId != BookingClaim)
                 wakeUps.JobsToDelete.Add(jobId);
             row.HangfireJobId = null;
+            // A row created in this transaction is not stored yet: its insert writes it as it is when the batch is sent.
+            if (row.Id > 0)
+                WriteStatus(row);
         }
         foreach (var instance in changes.Create)
         {
             var row = new ProcessTimer
             {
+                // Until the insert's RETURNING gives it its id: unique within the transaction, never stored.
+                Id = --_unsaved,
                 ProcessId = process.Id,
                 MunicipalityCode = instance.MunicipalityCode,
                 TimerId = instance.TimerId,
@@ -79,14 +84,43 @@ public sealed class TimerStore(DecisionsDbContext db, IBackgroundJobClient jobs,
                 Status = TimerStatus.Scheduled,
                 CreatedAt = now,
             };
-            db.Timers.Add(row);
+            db.Writes.Add(db, () => WriteBatch.Command(
+                "INSERT INTO timers (process_id, municipality_code, timer_id, instance_key, offset_days, due_at, status, hangfire_job_id, fired_at, " +
+                "created_at, attempts, last_error, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                row.ProcessId, row.MunicipalityCode, row.TimerId, row.InstanceKey, row.OffsetDays, row.DueAt, row.Status.ToString(), row.HangfireJobId,
+                row.FiredAt, row.CreatedAt, row.Attempts, row.LastError, row.NextAttemptAt),
+                reader => row.Id = reader.GetInt64(0), expectedRows: 1);
             wakeUps.ToBook.Add(row);
         }
         return wakeUps;
     }
 
+    /// <summary>The ids handed to timers created in this transaction until they are stored (negative).</summary>
+    private long _unsaved;
+
+    /// <summary>A timer read with its process fired now (written with the command's other changes).</summary>
+    public void MarkFired(ProcessTimer timer, DateTimeOffset now)
+    {
+        timer.Status = TimerStatus.Fired;
+        timer.FiredAt = now;
+        WriteStatus(timer);
+    }
+
+    /// <summary><see cref="Rebook(ProcessTimer)"/> for a timer read with its process: the spent booking is written with the command's changes.</summary>
+    public WakeUps RebookRead(ProcessTimer timer)
+    {
+        var wakeUps = Rebook(timer);
+        WriteStatus(timer);
+        return wakeUps;
+    }
+
+    /// <summary>Writes a stored timer's status, booking and firing instant (what a command changes about a timer).</summary>
+    private void WriteStatus(ProcessTimer timer) =>
+        db.Writes.Add(db, () => WriteBatch.Command("UPDATE timers SET status = $2, hangfire_job_id = $3, fired_at = $4 WHERE id = $1",
+            timer.Id, timer.Status.ToString(), timer.HangfireJobId, timer.FiredAt), expectedRows: 1);
+
     private static readonly Func<DecisionsDbContext, Guid, IAsyncEnumerable<ProcessTimer>> TimersOf =
-        EF.CompileAsyncQuery((DecisionsDbContext db, Guid processId) => db.Timers.Where(t => t.ProcessId == processId));
+        EF.CompileAsyncQuery((DecisionsDbContext db, Guid processId) => db.Timers.AsNoTracking().Where(t => t.ProcessId == processId && t.Status != TimerStatus.Cancelled));
 
     /// <summary>After the commit: wake-ups for new timers due within the horizon, old jobs removed. A lost wake-up is the sweeper's.</summary>
     public async Task ApplyAsync(WakeUps wakeUps, CancellationToken cancellationToken)

@@ -47,7 +47,7 @@ public sealed class CommandPipeline(
             var region = await db.Regions.FindAsync([code], cancellationToken)
                 ?? throw DomainException.NotFound("region-not-found", $"Region '{code}' does not exist.");
             var (process, outcome) = workflow.Start(command, region, actor, Now);
-            db.Processes.Add(process);
+            db.Writes.Track(db, process, version: null);
             audit.ChainStarted(process.Id);
             _timerRows[process.Id] = [];
             await PersistAsync(process, null, outcome, actor, StatusCodes.Status201Created, cancellationToken);
@@ -98,13 +98,12 @@ public sealed class CommandPipeline(
             if (timer.DueAt > now)
             {
                 if (scheduledFor is null || scheduledFor == timer.DueAt)
-                    _wakeUps.Add(TimerStore.Rebook(timer));
+                    _wakeUps.Add(timers.RebookRead(timer));
                 return false;
             }
             lateness = (now - timer.DueAt).TotalMilliseconds;
             db.TimerFirings.Add(new TimerFiring { TimerId = timer.Id, FiredAt = now, LatenessMilliseconds = lateness, FiredBy = firedBy });
-            timer.Status = TimerStatus.Fired;
-            timer.FiredAt = now;
+            timers.MarkFired(timer, now);
             var before = ProcessAudit.Take(process);
             ProcessOutcome outcome;
             try
@@ -228,7 +227,9 @@ public sealed class CommandPipeline(
             await notifier.NotifyAsync(process, notice, cancellationToken);
         // The events for the webhooks, in the same transaction (the outbox): written here, delivered by the WebhookDispatcher.
         foreach (var e in Webhooks.WebhookEvents.From(process, outcome, Now))
-            db.Add(e);
+            db.Writes.Add(db, () => WriteBatch.Command(
+                "INSERT INTO webhook_events (id, type, process_id, subject, occurred_at, data) VALUES ($1, $2, $3, $4, $5, $6)",
+                e.Id, e.Type, e.ProcessId, e.Subject, e.OccurredAt, WriteBatch.Json(e.Data)), expectedRows: 1);
         var stored = _timerRows.GetValueOrDefault(process.Id);
         var wakeUps = await timers.ReconcileAsync(process, stored, workflow.DesiredTimers(process), Now, cancellationToken);
         if (stored is not null)
@@ -237,8 +238,9 @@ public sealed class CommandPipeline(
     }
 
     /// <summary>
-    /// The whole aggregate under its row lock (FOR UPDATE), tracked, with its audit chain's head and its timers — one
-    /// round trip (<see cref="LockedReadInterceptor"/>); NotFound when there is no such process.
+    /// The whole aggregate under its row lock (FOR UPDATE), with its version, its audit chain's head and its timers — one
+    /// round trip (<see cref="LockedReadInterceptor"/>); NotFound when there is no such process. Not tracked by EF Core:
+    /// its changes are written by <see cref="WriteBatch"/> (<see cref="ProcessRows"/>).
     /// </summary>
     public async Task<DecisionProcess> LockAsync(Guid processId, CancellationToken cancellationToken) =>
         (await LockAsync(processId, null, cancellationToken)).Process;
@@ -258,37 +260,29 @@ public sealed class CommandPipeline(
         if (!read.Found || process is null)
             throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
         audit.Locked(processId, read.ChainHead);
-        if (_timerRows.TryAdd(processId, read.Timers))
-            db.Timers.AttachRange(read.Timers);
+        // Locked twice in one transaction (a calendar change): the aggregate read first is the one that is written.
+        process = db.Writes.Track(db, process, read.Version).Process;
+        _timerRows.TryAdd(processId, read.Timers);
         return (process, read.Meeting);
     }
+
+    /// <summary>The timer rows of a process locked in this transaction, as read with it (and as this transaction has changed them).</summary>
+    public IReadOnlyList<ProcessTimer> TimersRead(Guid processId) => _timerRows[processId];
 
     /// <summary>A meeting, locked FOR UPDATE and tracked, for a calendar change (moved, cancelled). Null when there is no such meeting.</summary>
     public async Task<Meeting?> LockMeetingAsync(Guid meetingId, CancellationToken cancellationToken) =>
         await db.Meetings.FromSql($"SELECT *, xmin FROM meetings WHERE id = {meetingId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
 
-    /// <summary>The process row's version (xmin), as last read or written; store-generated, so there is nothing to detect for it.</summary>
-    public uint VersionOf(DecisionProcess process)
-    {
-        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            return db.Entry(process).Property<uint>("Version").CurrentValue;
-        }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = detect;
-        }
-    }
+    /// <summary>The process row's version (xmin), as last read or written in this transaction.</summary>
+    public uint VersionOf(DecisionProcess process) => db.Writes.VersionOf(process);
 
     /// <summary>
-    /// The whole aggregate in one query, tracked; compiled once (no expression tree to walk per command). Its tag sends
-    /// the lock, the chain head and the timers in the same round trip (<see cref="LockedReadInterceptor"/>).
+    /// The whole aggregate in one query, not tracked; compiled once (no expression tree to walk per command). Its tag
+    /// sends the lock, the chain head and the timers in the same round trip (<see cref="LockedReadInterceptor"/>).
     /// </summary>
     private static readonly Func<DecisionsDbContext, Guid, CancellationToken, Task<DecisionProcess?>> LoadLocked =
         EF.CompileAsyncQuery((DecisionsDbContext db, Guid id, CancellationToken _) =>
-            db.ProcessAggregates.TagWith(LockedReadInterceptor.Tag).AsSingleQuery().FirstOrDefault(p => p.Id == id));
+            db.ProcessAggregates.AsNoTracking().TagWith(LockedReadInterceptor.Tag).AsSingleQuery().FirstOrDefault(p => p.Id == id));
 
     private Task<CommandAnswer> AnswerAsync(CommandKey key, Actor actor, Func<Task<DecisionProcess>> work, CancellationToken cancellationToken) =>
         AnswerAsync(key, actor, async () => (await work(), (IReadOnlyList<string>)[]), cancellationToken);

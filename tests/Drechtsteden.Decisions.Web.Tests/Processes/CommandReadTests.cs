@@ -39,7 +39,7 @@ public sealed class CommandReadTests
             return await pipeline.InTransactionAsync(async () =>
             {
                 await pipeline.LockAsync(process, CancellationToken.None);
-                var tracked = context.Timers.Local.OrderBy(t => t.Id).ToList();
+                var tracked = pipeline.TimersRead(process).OrderBy(t => t.Id).ToList();
                 var stored = await context.Timers.AsNoTracking().Where(t => t.ProcessId == process && t.Status != TimerStatus.Cancelled).OrderBy(t => t.Id).ToListAsync();
                 return (tracked, stored);
             }, CancellationToken.None);
