@@ -62,7 +62,7 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
 
     /// <summary>
     /// The process row was locked in this transaction and its chain's head read after the lock was held (a command's
-    /// first round trip, <see cref="Data.LockedReadInterceptor"/>). A head this transaction already moved is kept.
+    /// first round trip, <see cref="Data.CommandRead"/>). A head this transaction already moved is kept.
     /// </summary>
     public void Locked(Guid processId, (long Sequence, string Hash)? head)
     {

@@ -93,8 +93,7 @@ public static class DatabaseExtensions
 
     public static DbContextOptionsBuilder UseDecisionsDatabase(this DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
-            .UseSnakeCaseNamingConvention()
-            .AddInterceptors(LockedReadInterceptor.Instance);
+            .UseSnakeCaseNamingConvention();
 
     public static void ValidateConnectionString(string connectionString, string name = ConnectionName)
     {

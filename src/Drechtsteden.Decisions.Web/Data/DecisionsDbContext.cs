@@ -40,44 +40,14 @@ public sealed class DecisionsDbContext(DbContextOptions<DecisionsDbContext> opti
     /// <summary>A command's own writes (its aggregate, audit entries, timers, webhook events), sent before what EF Core tracks.</summary>
     public WriteBatch Writes { get; } = new();
 
-    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
-        Writes.Flush(this) + base.SaveChanges(acceptAllChangesOnSuccess);
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        Writes.EnsureNoneForSynchronousSave(this);
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) =>
         await Writes.FlushAsync(this, cancellationToken) + await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-
-    private LockedRead? _lockedRead;
-
-    /// <summary>Kept by <see cref="LockedReadInterceptor"/> while EF Core reads the aggregate of the same round trip.</summary>
-    internal void KeepLockedRead(LockedRead read) => _lockedRead = read;
-
-    private Guid? _meetingToShare;
-
-    /// <summary>Before a command read: nothing an earlier use of this (pooled) context kept may be taken for it.</summary>
-    internal void ForgetLockedRead()
-    {
-        _lockedRead = null;
-        _meetingToShare = null;
-    }
-
-    /// <summary>The next command read also share-locks and reads this meeting, before the process (<see cref="LockedReadInterceptor"/>).</summary>
-    internal void ShareMeetingInLockedRead(Guid meetingId) => _meetingToShare = meetingId;
-
-    /// <summary>The meeting the command read is to share-lock, once.</summary>
-    internal Guid? TakeMeetingToShare()
-    {
-        var meeting = _meetingToShare;
-        _meetingToShare = null;
-        return meeting;
-    }
-
-    /// <summary>What the last command read (<see cref="LockedReadInterceptor"/>) found beside the aggregate; once.</summary>
-    public LockedRead TakeLockedRead(Guid processId)
-    {
-        var read = _lockedRead is { } r && r.ProcessId == processId ? r : throw new InvalidOperationException($"No command read of process {processId} ran.");
-        _lockedRead = null;
-        return read;
-    }
 
     /// <summary>
     /// A process with everything a command or a page needs: concepts, items, decisions. Not the deadline history: it is

@@ -97,27 +97,15 @@ public sealed class WriteBatch
         }
     }
 
-    /// <summary><see cref="FlushAsync"/>, synchronously (EF Core's synchronous SaveChanges).</summary>
-    public int Flush(DecisionsDbContext db)
+    /// <summary>
+    /// EF Core's synchronous SaveChanges (ASP.NET Core's data protection keys use it): a command's writes are sent
+    /// asynchronously only, so there must be none.
+    /// </summary>
+    public void EnsureNoneForSynchronousSave(DecisionsDbContext db)
     {
-        if (Prepare(db) is not { } batch)
-            return 0;
-        using (batch.Batch)
-        {
-            using (var reader = batch.Batch.ExecuteReader())
-            {
-                foreach (var write in batch.Writes)
-                {
-                    if (write.Read is null)
-                        continue;
-                    if (!reader.Read())
-                        throw new InvalidOperationException("A write returned no row.");
-                    write.Read(reader);
-                    reader.NextResult();
-                }
-            }
-            return Finish(batch);
-        }
+        var current = db.Database.CurrentTransaction?.GetDbTransaction();
+        if (current is not null && ReferenceEquals(current, _transaction) && (_writes.Count > 0 || _aggregates.Count > 0))
+            throw new InvalidOperationException("A command's writes are saved with SaveChangesAsync.");
     }
 
     private sealed record Prepared(NpgsqlBatch Batch, List<WriteBatchEntry> Writes);

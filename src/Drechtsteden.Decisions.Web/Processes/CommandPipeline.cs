@@ -239,8 +239,8 @@ public sealed class CommandPipeline(
 
     /// <summary>
     /// The whole aggregate under its row lock (FOR UPDATE), with its version, its audit chain's head and its timers — one
-    /// round trip (<see cref="LockedReadInterceptor"/>); NotFound when there is no such process. Not tracked by EF Core:
-    /// its changes are written by <see cref="WriteBatch"/> (<see cref="ProcessRows"/>).
+    /// round trip (<see cref="CommandRead"/>); NotFound when there is no such process. Its changes are written by
+    /// <see cref="WriteBatch"/> (<see cref="ProcessRows"/>).
     /// </summary>
     public async Task<DecisionProcess> LockAsync(Guid processId, CancellationToken cancellationToken) =>
         (await LockAsync(processId, null, cancellationToken)).Process;
@@ -252,18 +252,14 @@ public sealed class CommandPipeline(
     /// </summary>
     public async Task<(DecisionProcess Process, Meeting? Meeting)> LockAsync(Guid processId, Guid? meetingId, CancellationToken cancellationToken)
     {
-        db.ForgetLockedRead();
-        if (meetingId is { } meeting)
-            db.ShareMeetingInLockedRead(meeting);
-        var process = await LoadLocked(db, processId, cancellationToken);
-        var read = db.TakeLockedRead(processId);
-        if (!read.Found || process is null)
+        var (read, meeting) = await CommandRead.ReadAsync(db, processId, meetingId, cancellationToken);
+        if (read is null)
             throw DomainException.NotFound("process-not-found", $"Process {processId} does not exist.");
         audit.Locked(processId, read.ChainHead);
         // Locked twice in one transaction (a calendar change): the aggregate read first is the one that is written.
-        process = db.Writes.Track(db, process, read.Version).Process;
+        var process = db.Writes.Track(db, read.Process, read.Version).Process;
         _timerRows.TryAdd(processId, read.Timers);
-        return (process, read.Meeting);
+        return (process, meeting);
     }
 
     /// <summary>The timer rows of a process locked in this transaction, as read with it (and as this transaction has changed them).</summary>
@@ -275,14 +271,6 @@ public sealed class CommandPipeline(
 
     /// <summary>The process row's version (xmin), as last read or written in this transaction.</summary>
     public uint VersionOf(DecisionProcess process) => db.Writes.VersionOf(process);
-
-    /// <summary>
-    /// The whole aggregate in one query, not tracked; compiled once (no expression tree to walk per command). Its tag
-    /// sends the lock, the chain head and the timers in the same round trip (<see cref="LockedReadInterceptor"/>).
-    /// </summary>
-    private static readonly Func<DecisionsDbContext, Guid, CancellationToken, Task<DecisionProcess?>> LoadLocked =
-        EF.CompileAsyncQuery((DecisionsDbContext db, Guid id, CancellationToken _) =>
-            db.ProcessAggregates.AsNoTracking().TagWith(LockedReadInterceptor.Tag).AsSingleQuery().FirstOrDefault(p => p.Id == id));
 
     private Task<CommandAnswer> AnswerAsync(CommandKey key, Actor actor, Func<Task<DecisionProcess>> work, CancellationToken cancellationToken) =>
         AnswerAsync(key, actor, async () => (await work(), (IReadOnlyList<string>)[]), cancellationToken);

@@ -4,6 +4,8 @@ using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Processes;
 
@@ -171,12 +173,12 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>The DTO and the aggregate it was made from, in one read (pages need both: the definition, the meetings).</summary>
     public async Task<(ProcessDto Dto, DecisionProcess Process)?> ReadAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
     {
-        // One query for the aggregate and the row version read with exactly these rows (it becomes the ETag); not tracked.
-        var scope = ProcessVisibility.ScopeOf(actor, region);
-        var read = await ReadOne(db, id, scope.Region, scope.Municipality, cancellationToken);
+        // One round trip: the aggregate, its version (the ETag) and its colleges' planned meetings until the deadline.
+        var now = clock.GetUtcNow();
+        var read = await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), plannedAfter: now, cancellationToken);
         if (read is null)
             return null;
-        return (await ToDtoAsync(read.Process, read.Version, actor, cancellationToken), read.Process);
+        return (View(read.Process, read.Version, actor, ByCollege(read.Planned), now), read.Process);
     }
 
     /// <summary>
@@ -187,8 +189,7 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     public async Task<(ProcessDto Dto, DecisionProcess Process, List<Meeting> Meetings)?> ReadWithMeetingsAsync(Guid id, Actor actor, string? region,
         DateTimeOffset now, Func<DecisionProcess, (DateTimeOffset From, DateTimeOffset Until)> window, CancellationToken cancellationToken = default)
     {
-        var scope = ProcessVisibility.ScopeOf(actor, region);
-        if (await ReadOne(db, id, scope.Region, scope.Municipality, cancellationToken) is not { } read)
+        if (await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), plannedAfter: null, cancellationToken) is not { } read)
             return null;
         var p = read.Process;
         var (from, until) = window(p);
@@ -212,24 +213,57 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>The aggregate itself, read-only, for pages that need more than the DTO (the definition, the items' meetings).</summary>
     public async Task<DecisionProcess?> FindAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
     {
-        var scope = ProcessVisibility.ScopeOf(actor, region);
-        return (await ReadOne(db, id, scope.Region, scope.Municipality, cancellationToken))?.Process;
+        return (await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), plannedAfter: null, cancellationToken))?.Process;
     }
 
-    /// <summary>An aggregate read with the row version of exactly these rows.</summary>
-    private sealed record ProcessRead(DecisionProcess Process, uint Version);
+    /// <summary>An aggregate read with the row version of exactly these rows, and (when asked) its colleges' planned meetings.</summary>
+    private sealed record ProcessRead(DecisionProcess Process, uint Version, List<(string Code, DateTimeOffset StartsAt)> Planned);
 
     /// <summary>
     /// One process as a reader may see it (<see cref="ProcessVisibility.ScopeOf"/>: a region, a municipality taking part,
-    /// or, both null, every process), untracked, in one query. Compiled once: the resource and the page are read most, and
-    /// an uncompiled query walks and looks up its expression tree on every call. (Split into three queries it cost the
-    /// app more and PostgreSQL no less: measured A-B with the harness's --reads-only.)
+    /// or, both null, every process), in one round trip (<see cref="ProcessReader"/>): the process row, its children and
+    /// — with <paramref name="plannedAfter"/> — the planned meetings of its colleges after that instant and before its
+    /// deadline, earliest first. The statements read one snapshot (REPEATABLE READ, read-only, begun and committed in the
+    /// same batch), so the version is the version of exactly these rows.
     /// </summary>
-    private static readonly Func<DecisionsDbContext, Guid, string?, string?, CancellationToken, Task<ProcessRead?>> ReadOne =
-        EF.CompileAsyncQuery((DecisionsDbContext db, Guid id, string? region, string? municipality, CancellationToken _) =>
-            db.ProcessAggregates.AsNoTracking().AsSingleQuery()
-                .Where(p => p.Id == id && (region == null || p.RegionCode == region) && (municipality == null || p.Items.Any(i => i.MunicipalityCode == municipality)))
-                .Select(p => new ProcessRead(p, EF.Property<uint>(p, "Version"))).FirstOrDefault());
+    private async Task<ProcessRead?> ReadOneAsync(Guid id, ReadScope scope, DateTimeOffset? plannedAfter, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction);
+            if (transaction is null)
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+            batch.BatchCommands.Add(WriteBatch.Command(
+                $"SELECT {ProcessReader.ProcessColumns} FROM processes p WHERE p.id = $1 AND ($2::text IS NULL OR p.region_code = $2) " +
+                "AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM agenda_items i WHERE i.process_id = p.id AND i.municipality_code = $3))",
+                id, scope.Region, scope.Municipality));
+            ProcessReader.AddChildReads(batch, id);
+            if (plannedAfter is { } after)
+            {
+                batch.BatchCommands.Add(WriteBatch.Command(
+                    "SELECT municipality_code, starts_at FROM meetings WHERE municipality_code IN (SELECT municipality_code FROM agenda_items WHERE process_id = $1) " +
+                    "AND status = $2 AND starts_at > $3 AND starts_at < (SELECT deadline_at FROM processes WHERE id = $1) ORDER BY starts_at",
+                    id, nameof(MeetingStatus.Planned), after));
+            }
+            if (transaction is null)
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var aggregate = await ProcessReader.ReadAsync(reader, cancellationToken);
+            var planned = new List<(string, DateTimeOffset)>();
+            if (plannedAfter is not null)
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                    planned.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+            }
+            return aggregate is { } a ? new ProcessRead(a.Process, a.Version, planned) : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
     /// <summary>The college's planned meetings from now until the process's deadline: what a secretary may choose from.</summary>
     public Task<List<Meeting>> SchedulableMeetingsAsync(DecisionProcess process, string code, CancellationToken cancellationToken = default)
@@ -244,12 +278,6 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     public static string Pinned(string definitionId, int version) => $"{definitionId}@{version.ToString(CultureInfo.InvariantCulture)}";
 
     public static int DaysLeft(DecisionProcess p, DateTimeOffset now) => (int)Math.Ceiling((p.DeadlineAt - now).TotalDays);
-
-    private async Task<ProcessDto> ToDtoAsync(DecisionProcess p, uint version, Actor actor, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        return View(p, version, actor, await PlannedMeetingsAsync(p.Items.Select(i => i.MunicipalityCode).ToList(), now, p.DeadlineAt, cancellationToken), now);
-    }
 
     /// <summary>Per college, the start of its earliest planned meeting after <paramref name="now"/> (enough for the status lights, <see cref="ProcessStatusRules.College"/>).</summary>
     public async Task<Dictionary<string, IReadOnlyList<DateTimeOffset>>> NextMeetingsAsync(IReadOnlyCollection<string> codes, DateTimeOffset now, CancellationToken cancellationToken = default)

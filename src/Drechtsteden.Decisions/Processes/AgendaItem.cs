@@ -21,6 +21,27 @@ public sealed class AgendaItem
         State = initialState;
     }
 
+    /// <summary>An item as it is stored, with its decisions (for a store that reads it by hand).</summary>
+    public static AgendaItem FromStored(Guid id, Guid processId, string municipalityCode, string state, Guid? meetingId, DateTimeOffset? meetingStartsAt,
+        DateOnly? councilInformedOn, string? councilLink, DateTimeOffset? councilConfirmedAt, string? councilConfirmedBy, IEnumerable<Decision> decisions)
+    {
+        var item = new AgendaItem
+        {
+            Id = id,
+            ProcessId = processId,
+            MunicipalityCode = municipalityCode,
+            State = state,
+            MeetingId = meetingId,
+            MeetingStartsAt = meetingStartsAt,
+            CouncilInformedOn = councilInformedOn,
+            CouncilLink = councilLink,
+            CouncilConfirmedAt = councilConfirmedAt,
+            CouncilConfirmedBy = councilConfirmedBy,
+        };
+        item._decisions.AddRange(decisions);
+        return item;
+    }
+
     public Guid Id { get; private set; }
 
     public Guid ProcessId { get; private set; }

@@ -23,6 +23,11 @@ public sealed class ConceptVersion
         CreatedBy = createdBy;
     }
 
+    /// <summary>A version as it is stored (for a store that reads it by hand).</summary>
+    public static ConceptVersion FromStored(Guid id, Guid processId, int number, string text, string? documentUrl, string? note, DateTimeOffset createdAt,
+        string createdBy, string? councilLetter) =>
+        new(processId, number, text, documentUrl, note, createdAt, createdBy, councilLetter) { Id = id };
+
     public Guid Id { get; private set; }
 
     public Guid ProcessId { get; private set; }

@@ -35,6 +35,11 @@ public sealed class Decision
         RecordedBy = recordedBy;
     }
 
+    /// <summary>A decision as it is stored (for a store that reads it by hand).</summary>
+    public static Decision FromStored(Guid id, Guid itemId, int sequence, int conceptVersion, DecisionOutcome outcome, string? text, DateOnly decidedOn,
+        string? reason, Guid? meetingId, bool textMatchesConcept, DateTimeOffset recordedAt, string recordedBy) =>
+        new(itemId, sequence, conceptVersion, outcome, text, decidedOn, reason, meetingId, textMatchesConcept, recordedAt, recordedBy) { Id = id };
+
     public Guid Id { get; private set; }
 
     public Guid ItemId { get; private set; }

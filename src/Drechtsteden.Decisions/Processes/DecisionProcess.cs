@@ -43,6 +43,40 @@ public sealed class DecisionProcess
         CreatedBy = createdBy;
     }
 
+    /// <summary>
+    /// A process as it is stored, with its concept versions and items (for a store that reads it by hand). Its deadline
+    /// history is not read with it (<see cref="DeadlineChanges"/>).
+    /// </summary>
+    public static DecisionProcess FromStored(Guid id, string definitionId, int definitionVersion, string regionCode, string title, string reference,
+        string state, DateTimeOffset deadlineAt, DateOnly? deadlineDate, DateOnly? synchronizationWindowStart, DateTimeOffset? publicationAt,
+        string? cancellationReason, DateTimeOffset createdAt, string createdBy, DateTimeOffset updatedAt, int revision,
+        Dictionary<string, int[]> timerOffsets, IEnumerable<ConceptVersion> concepts, IEnumerable<AgendaItem> items)
+    {
+        var process = new DecisionProcess
+        {
+            Id = id,
+            DefinitionId = definitionId,
+            DefinitionVersion = definitionVersion,
+            RegionCode = regionCode,
+            Title = title,
+            Reference = reference,
+            State = state,
+            DeadlineAt = deadlineAt,
+            DeadlineDate = deadlineDate,
+            SynchronizationWindowStart = synchronizationWindowStart,
+            PublicationAt = publicationAt,
+            CancellationReason = cancellationReason,
+            CreatedAt = createdAt,
+            CreatedBy = createdBy,
+            UpdatedAt = updatedAt,
+            Revision = revision,
+            _timerOffsets = timerOffsets,
+        };
+        process._concepts.AddRange(concepts);
+        process._items.AddRange(items);
+        return process;
+    }
+
     public Guid Id { get; private set; }
 
     /// <summary>The workflow definition and version this process is pinned to for its whole life.</summary>

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Drechtsteden.Decisions.Web.Tests.Processes;
 
 /// <summary>
-/// A command's first round trip (<see cref="LockedReadInterceptor"/>): the lock, the chain head, the timers and the
+/// A command's first round trip (<see cref="CommandRead"/>): the lock, the chain head, the timers and the
 /// aggregate in one batch. What it reads by hand must be what EF Core reads, and what follows the lock must see what
 /// the lock's previous holder committed.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class CommandReadTests
         Assert.That(expected.Select(t => t.Status), Does.Contain(TimerStatus.Fired).And.Contain(TimerStatus.Scheduled));
         Assert.That(read, Has.Count.EqualTo(expected.Count));
         var properties = typeof(ProcessTimer).GetProperties().Where(p => p.Name != nameof(ProcessTimer.Stored)).ToList();
-        Assert.That(properties, Has.Count.EqualTo(14), "a new timer column must be read by LockedReadInterceptor too");
+        Assert.That(properties, Has.Count.EqualTo(14), "a new timer column must be read by CommandRead too");
         foreach (var (actual, wanted) in read.Zip(expected))
             foreach (var property in properties)
                 Assert.That(property.GetValue(actual), Is.EqualTo(property.GetValue(wanted)), $"timer {wanted.Id}: {property.Name}");
@@ -79,7 +79,7 @@ public sealed class CommandReadTests
             Assert.That(read, Is.Not.Null);
             var properties = typeof(Drechtsteden.Decisions.Agenda.Meeting).GetProperties().Where(p => p.CanWrite || p.SetMethod is not null).ToList();
             Assert.That(properties.Select(p => p.Name), Is.EquivalentTo(new[] { "Id", "MunicipalityCode", "StartsAt", "Status", "Note" }),
-                "a new meeting column must be read by LockedReadInterceptor too");
+                "a new meeting column must be read by CommandRead too");
             foreach (var property in properties)
                 Assert.That(property.GetValue(read), Is.EqualTo(property.GetValue(expected)), $"meeting {id}: {property.Name}");
         }

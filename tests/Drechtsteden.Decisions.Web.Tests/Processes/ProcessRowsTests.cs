@@ -48,6 +48,41 @@ public sealed class ProcessRowsTests
     }
 
     [Test]
+    public async Task The_aggregate_a_reader_gets_is_EF_Core_s_read_and_only_for_whom_may_see_it()
+    {
+        await using var db = await ProcessDatabase.CreateAsync();
+        var id = (await db.StartAsync(councilLetter: "Geachte raad,")).ProcessId;
+        var meeting = await db.AddMeetingAsync(Dordrecht, Sept3);
+        await db.ScheduleAsync(id, Dordrecht, meeting.Id);
+        db.Clock.SetUtcNow(Amsterdam.At(Sept3, new TimeOnly(12, 0)));
+        await db.DecideAsync(id, Dordrecht, new RecordDecision(DecisionOutcome.Rejected, 1, Reason: "Niet nu"));
+        await db.RunAsync(id, new ReviseConcept("Herzien 𝄞", null, "Na Dordrecht"), ProcessDatabase.Coordinator);
+        await db.RunAsync(id, new ExtendDeadline(new DateOnly(2024, 10, 1), null, "Uitstel"), ProcessDatabase.Coordinator);
+
+        var expected = await db.LoadAsync(id);
+        foreach (var (actor, region) in new (Actor, string?)[] { (ProcessDatabase.Coordinator, "drechtsteden"), (ProcessDatabase.Secretary(Dordrecht), null),
+            (new Actor("auditor", "Auditor", Role.Auditor), null) })
+        {
+            var read = await db.InScopeAsync(sp => sp.GetRequiredService<ProcessQueries>().FindAsync(id, actor, region));
+            Assert.That(read, Is.Not.Null, actor.UserId);
+            AssertSame(expected, read!, $"{actor.UserId}: process");
+            foreach (var item in expected.Items)
+            {
+                AssertSame(item, read!.Items.Single(i => i.Id == item.Id), $"{actor.UserId}: item {item.MunicipalityCode}");
+                foreach (var decision in item.Decisions)
+                    AssertSame(decision, read.Items.Single(i => i.Id == item.Id).Decisions.Single(d => d.Id == decision.Id), $"{actor.UserId}: decision");
+                Assert.That(read.Items.Single(i => i.Id == item.Id).Decisions, Has.Count.EqualTo(item.Decisions.Count));
+            }
+            foreach (var concept in expected.Concepts)
+                AssertSame(concept, read!.Concepts.Single(c => c.Id == concept.Id), $"{actor.UserId}: concept {concept.Number}");
+            Assert.That(read!.Concepts, Has.Count.EqualTo(2));
+        }
+        foreach (var (actor, region) in new (Actor, string?)[] { (ProcessDatabase.Coordinator, "elders"), (ProcessDatabase.Secretary("GM9999"), null),
+            (new Actor("nobody", "Zonder gemeente", Role.College), null) })
+            Assert.That(await db.InScopeAsync(sp => sp.GetRequiredService<ProcessQueries>().FindAsync(id, actor, region)), Is.Null, actor.UserId);
+    }
+
+    [Test]
     public async Task An_aggregate_read_and_left_unchanged_is_not_written()
     {
         await using var db = await ProcessDatabase.CreateAsync();

@@ -15,7 +15,7 @@ public sealed class RoundTripTests
 {
     /// <summary>
     /// Round trips of a decision command before the COMMIT (printed by the test): one batch with the process row lock,
-    /// the audit chain's head, the process's timers and the aggregate (<c>LockedReadInterceptor</c>), then one batch
+    /// the audit chain's head, the process's timers and the aggregate (<c>CommandRead</c>), then one batch
     /// with the changes, the audit entries, the timer changes and the webhook event (<c>WriteBatch</c>; EF Core's until
     /// 6 December 2026) — 2, plus the COMMIT: 3 (issue 19's limit). It was 5 + COMMIT until 1 December 2026. A command
     /// with an Idempotency-Key adds its look-up.
