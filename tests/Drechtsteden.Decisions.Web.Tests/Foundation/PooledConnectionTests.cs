@@ -58,7 +58,7 @@ public sealed partial class PooledConnectionTests
             .Where(l => SessionState().IsMatch(l.Text))
             .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
             .ToList();
-        Assert.That(found, Is.EqualTo(new[] { "Drechtsteden.Decisions.Web/Data/DatabaseExtensions.cs:137: await using (var take = new NpgsqlCommand($\"SELECT pg_advisory_lock({MigrationLockKey})\", gate))" }),
+        Assert.That(found, Is.EqualTo(new[] { "Drechtsteden.Decisions.Web/Data/DatabaseExtensions.cs:136: await using (var take = new NpgsqlCommand($\"SELECT pg_advisory_lock({MigrationLockKey})\", gate))" }),
             "statements that leave state on the session (only the migration's lock, on its unpooled connection, may)");
     }
 
