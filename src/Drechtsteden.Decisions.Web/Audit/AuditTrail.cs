@@ -105,6 +105,8 @@ public sealed class AuditTrail(DecisionsDbContext db, AuditRequestContext reques
             finally
             {
                 db.ChangeTracker.AutoDetectChangesEnabled = true;
+                // Sent or dropped: a pooled context must not keep the last command's aggregate and statements alive.
+                db.Writes.Clear();
             }
         });
     }

@@ -28,7 +28,10 @@ public sealed class WriteBatch
     private DbTransaction? _transaction;
 
 
-    /// <summary>Forgets everything collected (a new attempt, a new transaction).</summary>
+    /// <summary>Nothing collected and no aggregate held (after a transaction: a pooled context keeps nothing of the last command).</summary>
+    public bool IsEmpty => _writes.Count == 0 && _aggregates.Count == 0 && _transaction is null;
+
+    /// <summary>Forgets everything collected (a new attempt, a new transaction, the end of one).</summary>
     public void Clear()
     {
         _writes.Clear();

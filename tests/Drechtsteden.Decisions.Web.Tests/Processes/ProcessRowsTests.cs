@@ -106,6 +106,32 @@ public sealed class ProcessRowsTests
     }
 
     [Test]
+    public async Task A_context_keeps_nothing_of_a_command_once_its_transaction_has_ended()
+    {
+        // Pooled contexts (up to 1,024 after a burst of requests) each kept the last command's aggregate and statements:
+        // the full-size soak's live heap grew 29 % (session 16).
+        await using var db = await ProcessDatabase.CreateAsync();
+        var id = (await db.StartAsync()).ProcessId;
+        var meeting = await db.AddMeetingAsync(Dordrecht, Sept3);
+        var (during, after) = await db.InScopeAsync(async sp =>
+        {
+            var context = sp.GetRequiredService<DecisionsDbContext>();
+            var during = false;
+            await sp.GetRequiredService<CommandPipeline>().InTransactionAsync(async () =>
+            {
+                await sp.GetRequiredService<CommandPipeline>().LockAsync(id, CancellationToken.None);
+                during = !context.Writes.IsEmpty;
+                return true;
+            }, CancellationToken.None);
+            await sp.GetRequiredService<CommandPipeline>().RunAsync(id, new ScheduleItem(meeting.Id) { Municipality = Dordrecht }, ProcessDatabase.Secretary(Dordrecht),
+                new CommandKey(null, "schedule", id));
+            return (during, context.Writes.IsEmpty);
+        });
+        Assert.That(during, Is.True, "the aggregate is held while its transaction runs");
+        Assert.That(after, Is.True, "and let go when it has ended");
+    }
+
+    [Test]
     public async Task Writes_collected_in_a_transaction_that_rolled_back_are_never_sent()
     {
         await using var db = await ProcessDatabase.CreateAsync();
