@@ -1,6 +1,8 @@
 using Drechtsteden.Decisions.Processes;
 using Drechtsteden.Decisions.Time;
+using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Web.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Drechtsteden.Decisions.Web.Tests.Processes;
 
@@ -69,5 +71,28 @@ public sealed class RoundTripTests
         Assert.That(statements, Is.GreaterThan(0), "the count sees the command's statements");
         Assert.That(statements, Is.LessThanOrEqualTo(PinnedDecisionStatements), "more round trips per decision than pinned");
         Assert.That(statements + 1, Is.LessThanOrEqualTo(3), "a decision takes at most 3 round trips, the COMMIT included");
+    }
+
+    /// <summary>
+    /// A process resource (GET /api/processes/{id}) is one round trip: the aggregate, its version and its colleges' planned
+    /// meetings in one batch (<c>ProcessQueries.ReadOneAsync</c>). It was two (EF Core's aggregate query, then the meetings).
+    /// </summary>
+    [Test]
+    public async Task A_process_resource_is_read_in_one_round_trip()
+    {
+        await using var db = await ProcessDatabase.CreateAsync();
+        var process = (await db.StartAsync()).ProcessId;
+        await db.AddMeetingAsync("GM0505", Sept3);
+        Task<ProcessDto?> Read() => db.InScopeAsync(sp => sp.GetRequiredService<ProcessQueries>().GetAsync(process, ProcessDatabase.Coordinator, "drechtsteden"));
+        await Read();
+
+        ProcessDto? read = null;
+        var (statements, texts) = await StatementCounter.CountAsync(async () => read = await Read());
+
+        foreach (var text in texts)
+            TestContext.Out.WriteLine("  " + text);
+        Assert.That(statements, Is.EqualTo(1), "one batch");
+        Assert.That(read, Is.Not.Null);
+        Assert.That(read!.Items, Has.Count.EqualTo(7));
     }
 }
