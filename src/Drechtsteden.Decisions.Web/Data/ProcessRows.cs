@@ -27,7 +27,7 @@ public sealed class ProcessRows
         if (version is { } v)
         {
             Version = v;
-            Remember();
+            Remember(ProcessRow.Of(process));
         }
     }
 
@@ -74,12 +74,13 @@ public sealed class ProcessRows
             add(UpdateProcess(processRow));
         foreach (var change in changes)
             add(change);
-        Remember();
+        Remember(processRow);
     }
 
-    private void Remember()
+    /// <summary>What is stored now: the process row as given (made once per save: its timer offsets are serialized), the children counted.</summary>
+    private void Remember(ProcessRow processRow)
     {
-        _process = ProcessRow.Of(Process);
+        _process = processRow;
         _items.Clear();
         foreach (var item in Process.Items)
             _items[item.Id] = (ItemRow.Of(item), item.Decisions.Count);
