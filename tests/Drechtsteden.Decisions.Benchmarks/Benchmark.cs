@@ -193,7 +193,13 @@ public static class Benchmark
             {
                 var marks = new List<(double App, double PostgreSql, double Harness)>();
                 var jit = new List<double>();
-                var reads = await Reads.RunAsync(on, data, settings.ReadTime, settings.WarmUp, _ => { marks.Add(CpuSplit(pid)); jit.Add(TieringCpuSeconds(pid)); }, () => TieringCpuSeconds(pid));
+                // The measured parts' start and end, with the time (for a profiler started on them, e.g. perf record).
+                var reads = await Reads.RunAsync(on, data, settings.ReadTime, settings.WarmUp, start =>
+                {
+                    marks.Add(CpuSplit(pid));
+                    jit.Add(TieringCpuSeconds(pid));
+                    Console.WriteLine($"  {label}{(start ? "measuring" : "measured")} at {DateTime.UtcNow:HH:mm:ss}");
+                }, () => TieringCpuSeconds(pid));
                 for (var i = 0; i < reads.Count; i++)
                 {
                     var (name, stats) = reads[i];

@@ -183,42 +183,63 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     /// </summary>
     public async Task<ChainRead> ReadChainAsync(Guid chainId, int? newest, CancellationToken cancellationToken = default)
     {
+        var read = ChainSnapshot(chainId, newest);
+        await using var connection = new NpgsqlConnection(db.Database.GetConnectionString()!);
+        await connection.OpenAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        read.Add(batch);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            await read.ReadAsync(reader, cancellationToken);
+        return read.Result!;
+    }
+
+    /// <summary>
+    /// <see cref="ReadChainAsync"/> as statements of another read's batch (<see cref="SnapshotRead"/>): the process page
+    /// reads the chain with the process, in the same snapshot, in one round trip. The log's state, the entries, their
+    /// leaves and the cosignatures in one REPEATABLE READ snapshot agree with each other as they do read one after another.
+    /// </summary>
+    public ChainSnapshotRead ChainSnapshot(Guid chainId, int? newest) => new(this, chainId, newest);
+
+    public sealed class ChainSnapshotRead(AuditVerifier verifier, Guid chainId, int? newest) : SnapshotRead
+    {
+        public ChainRead? Result { get; private set; }
+
+        public override void Add(NpgsqlBatch batch)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LogStateQuery));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(ChainColumns) { Parameters = { new NpgsqlParameter { Value = chainId } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(Log.TransparencyLog.LatestCosignaturesQuery));
+        }
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+            Result = await verifier.ReadChainResultsAsync(reader, newest, cancellationToken);
+    }
+
+    /// <summary>The four results of <see cref="ChainSnapshotRead.Add"/>, verified; leaves the reader on the next statement's result.</summary>
+    private async Task<ChainRead> ReadChainResultsAsync(NpgsqlDataReader reader, int? newest, CancellationToken cancellationToken)
+    {
         var leaves = new Dictionary<long, (long Index, byte[] Hash)>();
         var entries = new List<(AuditEntryBytes Entry, ulong Tx)>();
         long witnessedSize = 0;
         string? witness = null;
         DateTimeOffset? witnessedAt = null;
-        LogState state;
-        await using (var connection = new NpgsqlConnection(db.Database.GetConnectionString()!))
+        var state = await ReadLogStateAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            entries.Add((ReadRow(reader), (ulong)reader.GetInt64(24)));
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            leaves[reader.GetInt64(0)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
+        await reader.NextResultAsync(cancellationToken);
+        var notes = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+            notes.Add(reader.GetString(1));
+        await reader.NextResultAsync(cancellationToken);
+        if (state.LogId is { } logId)
         {
-            await connection.OpenAsync(cancellationToken);
-            await using var batch = new NpgsqlBatch(connection)
-            {
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand(LogStateQuery),
-                    new NpgsqlBatchCommand(ChainColumns) { Parameters = { new NpgsqlParameter { Value = chainId } } },
-                    new NpgsqlBatchCommand("SELECT entry_id, leaf_index, leaf_hash FROM audit_log WHERE chain_id = $1") { Parameters = { new NpgsqlParameter { Value = chainId } } },
-                    new NpgsqlBatchCommand(Log.TransparencyLog.LatestCosignaturesQuery),
-                },
-            };
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            state = await ReadLogStateAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                entries.Add((ReadRow(reader), (ulong)reader.GetInt64(24)));
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                leaves[reader.GetInt64(0)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
-            await reader.NextResultAsync(cancellationToken);
-            var notes = new List<string>();
-            while (await reader.ReadAsync(cancellationToken))
-                notes.Add(reader.GetString(1));
-            if (state.LogId is { } logId)
-            {
-                foreach (var stored in notes.Select(n => log.VerifyStored(n, logId)).OfType<WitnessedCheckpoint>().OrderByDescending(c => c.Checkpoint.Size).Take(1))
-                    (witnessedSize, witness, witnessedAt) = (stored.Checkpoint.Size, stored.Witness, stored.CosignedAt);
-            }
+            foreach (var stored in notes.Select(n => log.VerifyStored(n, logId)).OfType<WitnessedCheckpoint>().OrderByDescending(c => c.Checkpoint.Size).Take(1))
+                (witnessedSize, witness, witnessedAt) = (stored.Checkpoint.Size, stored.Witness, stored.CosignedAt);
         }
 
         var walk = new ChainWalk(new WalkContext(state, witnessedSize, null));

@@ -175,26 +175,32 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     {
         // One round trip: the aggregate, its version (the ETag) and its colleges' planned meetings until the deadline.
         var now = clock.GetUtcNow();
-        var read = await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), plannedAfter: now, cancellationToken);
+        var planned = new PlannedRead(id, now);
+        var read = await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), [planned], cancellationToken);
         if (read is null)
             return null;
-        return (View(read.Process, read.Version, actor, ByCollege(read.Planned), now), read.Process);
+        return (View(read.Value.Process, read.Value.Version, actor, ByCollege(planned.Starts), now), read.Value.Process);
     }
 
     /// <summary>
     /// The DTO and the aggregate, with the planned meetings of its colleges in the window <paramref name="window"/> gives
-    /// for the aggregate (the page's timeline). The DTO's own planned meetings — from now until the deadline — are taken
-    /// from the same rows (the window is widened to hold them when it does not), so the page reads the meetings once.
+    /// for the aggregate (the page's timeline), and <paramref name="more"/> read with them: one round trip, one snapshot.
+    /// The DTO's own planned meetings — from now until the deadline — are taken from the same rows, so the page reads the
+    /// meetings once. The meetings are read in a range the database works out from the process (<see cref="MeetingsAroundRead"/>);
+    /// a window outside it (which the page's does not ask for) is read again, exactly.
     /// </summary>
     public async Task<(ProcessDto Dto, DecisionProcess Process, List<Meeting> Meetings)?> ReadWithMeetingsAsync(Guid id, Actor actor, string? region,
-        DateTimeOffset now, Func<DecisionProcess, (DateTimeOffset From, DateTimeOffset Until)> window, CancellationToken cancellationToken = default)
+        DateTimeOffset now, Func<DecisionProcess, (DateTimeOffset From, DateTimeOffset Until)> window, IReadOnlyList<SnapshotRead> more, CancellationToken cancellationToken = default)
     {
-        if (await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), plannedAfter: null, cancellationToken) is not { } read)
+        var around = new MeetingsAroundRead(id, now);
+        if (await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), [around, .. more], cancellationToken) is not { } read)
             return null;
         var p = read.Process;
         var (from, until) = window(p);
         var (readFrom, readUntil) = (from < now ? from : now, until > p.DeadlineAt ? until : p.DeadlineAt);
-        var rows = await PlannedMeetings(db, p.Items.Select(i => i.MunicipalityCode).ToArray(), readFrom, readUntil).ToListAsync(cancellationToken);
+        var rows = around.From <= readFrom && around.Until >= readUntil
+            ? around.Meetings
+            : await PlannedMeetings(db, p.Items.Select(i => i.MunicipalityCode).ToArray(), readFrom, readUntil).ToListAsync(cancellationToken);
         var planned = ByCollege(rows.Where(m => m.StartsAt > now && m.StartsAt < p.DeadlineAt).Select(m => (m.MunicipalityCode, m.StartsAt)));
         return (View(p, read.Version, actor, planned, now), p, rows.Where(m => m.StartsAt >= from && m.StartsAt <= until).ToList());
     }
@@ -213,20 +219,75 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// <summary>The aggregate itself, read-only, for pages that need more than the DTO (the definition, the items' meetings).</summary>
     public async Task<DecisionProcess?> FindAsync(Guid id, Actor actor, string? region, CancellationToken cancellationToken = default)
     {
-        return (await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), plannedAfter: null, cancellationToken))?.Process;
+        return (await ReadOneAsync(id, ProcessVisibility.ScopeOf(actor, region), [], cancellationToken))?.Process;
     }
 
-    /// <summary>An aggregate read with the row version of exactly these rows, and (when asked) its colleges' planned meetings.</summary>
-    private sealed record ProcessRead(DecisionProcess Process, uint Version, List<(string Code, DateTimeOffset StartsAt)> Planned);
+    /// <summary>The planned meetings of the process's colleges after <c>after</c> and before its deadline, earliest first.</summary>
+    private sealed class PlannedRead(Guid id, DateTimeOffset after) : SnapshotRead
+    {
+        public List<(string Code, DateTimeOffset StartsAt)> Starts { get; } = [];
+
+        public override void Add(NpgsqlBatch batch) => batch.BatchCommands.Add(WriteBatch.Command(
+            "SELECT municipality_code, starts_at FROM meetings WHERE municipality_code IN (SELECT municipality_code FROM agenda_items WHERE process_id = $1) " +
+            "AND status = $2 AND starts_at > $3 AND starts_at < (SELECT deadline_at FROM processes WHERE id = $1) ORDER BY starts_at",
+            id, nameof(MeetingStatus.Planned), after));
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                Starts.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+            await reader.NextResultAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The planned meetings of the process's colleges around it, earliest first: from five days before the earliest of
+    /// its items' meetings, now and six weeks before its deadline, to six days after the later of its deadline and now —
+    /// with the range itself (<see cref="From"/>, <see cref="Until"/>), so the caller knows what it holds. The page's
+    /// timeline (three days before, four after, from the start of the day in Amsterdam) and the meetings from now until
+    /// the deadline lie in it.
+    /// </summary>
+    private sealed class MeetingsAroundRead(Guid id, DateTimeOffset now) : SnapshotRead
+    {
+        public DateTimeOffset From { get; private set; } = DateTimeOffset.MaxValue;
+        public DateTimeOffset Until { get; private set; } = DateTimeOffset.MinValue;
+        public List<Meeting> Meetings { get; } = [];
+
+        public override void Add(NpgsqlBatch batch) => batch.BatchCommands.Add(WriteBatch.Command("""
+            WITH r AS (
+                SELECT least((SELECT min(i.meeting_starts_at) FROM agenda_items i WHERE i.process_id = p.id AND i.meeting_id IS NOT NULL),
+                             $2, p.deadline_at - interval '42 days') - interval '5 days' AS from_at,
+                       greatest(p.deadline_at, $2) + interval '6 days' AS until_at
+                FROM processes p WHERE p.id = $1)
+            SELECT r.from_at, r.until_at, m.id, m.municipality_code, m.starts_at, m.note
+            FROM r LEFT JOIN meetings m ON m.municipality_code IN (SELECT municipality_code FROM agenda_items WHERE process_id = $1)
+                AND m.status = $3 AND m.starts_at >= r.from_at AND m.starts_at <= r.until_at
+            ORDER BY m.starts_at
+            """, id, now, nameof(MeetingStatus.Planned)));
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                (From, Until) = (reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1));
+                if (!reader.IsDBNull(2))
+                {
+                    Meetings.Add(Meeting.FromStored(reader.GetGuid(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), MeetingStatus.Planned,
+                        reader.IsDBNull(5) ? null : reader.GetString(5)));
+                }
+            }
+            await reader.NextResultAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// One process as a reader may see it (<see cref="ProcessVisibility.ScopeOf"/>: a region, a municipality taking part,
     /// or, both null, every process), in one round trip (<see cref="ProcessReader"/>): the process row, its children and
-    /// — with <paramref name="plannedAfter"/> — the planned meetings of its colleges after that instant and before its
-    /// deadline, earliest first. The statements read one snapshot (REPEATABLE READ, read-only, begun and committed in the
-    /// same batch), so the version is the version of exactly these rows.
+    /// what <paramref name="more"/> reads with them. The statements read one snapshot (REPEATABLE READ, read-only, begun
+    /// and committed in the same batch), so the version is the version of exactly these rows. Null — and nothing of
+    /// <paramref name="more"/> to be used — when the process is not the reader's to see.
     /// </summary>
-    private async Task<ProcessRead?> ReadOneAsync(Guid id, ReadScope scope, DateTimeOffset? plannedAfter, CancellationToken cancellationToken)
+    private async Task<(DecisionProcess Process, uint Version)?> ReadOneAsync(Guid id, ReadScope scope, IReadOnlyList<SnapshotRead> more, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
@@ -240,24 +301,16 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
                 "AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM agenda_items i WHERE i.process_id = p.id AND i.municipality_code = $3))",
                 id, scope.Region, scope.Municipality));
             ProcessReader.AddChildReads(batch, id);
-            if (plannedAfter is { } after)
-            {
-                batch.BatchCommands.Add(WriteBatch.Command(
-                    "SELECT municipality_code, starts_at FROM meetings WHERE municipality_code IN (SELECT municipality_code FROM agenda_items WHERE process_id = $1) " +
-                    "AND status = $2 AND starts_at > $3 AND starts_at < (SELECT deadline_at FROM processes WHERE id = $1) ORDER BY starts_at",
-                    id, nameof(MeetingStatus.Planned), after));
-            }
+            foreach (var read in more)
+                read.Add(batch);
             if (transaction is null)
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var aggregate = await ProcessReader.ReadAsync(reader, cancellationToken);
-            var planned = new List<(string, DateTimeOffset)>();
-            if (plannedAfter is not null)
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                    planned.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
-            }
-            return aggregate is { } a ? new ProcessRead(a.Process, a.Version, planned) : null;
+            if (await ProcessReader.ReadAsync(reader, cancellationToken) is not { } aggregate)
+                return null;
+            foreach (var read in more)
+                await read.ReadAsync(reader, cancellationToken);
+            return aggregate;
         }
         finally
         {

@@ -95,4 +95,72 @@ public sealed class RoundTripTests
         Assert.That(read, Is.Not.Null);
         Assert.That(read!.Items, Has.Count.EqualTo(7));
     }
+
+    /// <summary>
+    /// The process page (GET /processen/{id}) is one round trip, for whoever reads it: the process, its meetings around
+    /// it, the colleges' names, the audit chain and its verification (or, for a secretary, the chain's length) and the
+    /// menu's unread count, in one batch and one snapshot (<c>ProcessQueries.ReadWithMeetingsAsync</c>). It was five
+    /// (the process, the meetings, the names, the chain on a connection of its own, the count in the layout).
+    /// </summary>
+    [TestCase("coordinator;Coordinator")]
+    [TestCase("secretary-GM0505;Secretary;GM0505")]
+    public async Task The_process_page_is_read_in_one_round_trip(string user)
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        Guid process;
+        await using (var db = await ProcessDatabase.CreateAsync(connectionString: database.App))
+        {
+            process = (await db.StartAsync()).ProcessId;
+            await db.ScheduleAsync(process, "GM0505", (await db.AddMeetingAsync("GM0505", Sept3)).Id);
+        }
+        await using var app = new DecisionsAppFactory(database.App, new Dictionary<string, string?> { ["Jobs:Server"] = "false" });
+        app.Server.PreserveExecutionContext = true; // the request runs in the test's async flow: the counter sees its statements
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add(TestAuthentication.Header, user);
+        var first = await client.GetStringAsync(new Uri($"/processen/{process}", UriKind.Relative));
+
+        string page = "";
+        var (statements, texts) = await StatementCounter.CountAsync(async () => page = await client.GetStringAsync(new Uri($"/processen/{process}", UriKind.Relative)));
+
+        foreach (var text in texts)
+            TestContext.Out.WriteLine("  " + text);
+        Assert.That(page, Does.Contain("Doorontwikkeling bestuurlijke samenwerking Drechtsteden"));
+        Assert.That(page, Does.Contain("Dordrecht"), "the colleges' names");
+        Assert.That(statements, Is.EqualTo(1), "one batch");
+    }
+
+    /// <summary>
+    /// The page's meetings are exactly those of its window, whether they come from the range the database worked out
+    /// with the process (one round trip) or, for a window outside that range, from a read of the window itself.
+    /// </summary>
+    [Test]
+    public async Task The_meetings_read_with_a_process_are_exactly_those_of_the_window()
+    {
+        await using var db = await ProcessDatabase.CreateAsync();
+        var process = (await db.StartAsync()).ProcessId;
+        var dates = new[] { new DateOnly(2024, 8, 5), new DateOnly(2024, 8, 20), new DateOnly(2024, 9, 12), new DateOnly(2024, 9, 20) };
+        foreach (var date in dates)
+            await db.AddMeetingAsync("GM0505", date);
+        DateTimeOffset At(DateOnly date) => Amsterdam.At(date, new TimeOnly(10, 0));
+
+        async Task<(List<DateTimeOffset> Starts, int Statements)> Read(DateOnly from, DateOnly until)
+        {
+            List<DateTimeOffset> starts = [];
+            var (statements, _) = await StatementCounter.CountAsync(async () =>
+            {
+                var read = await db.InScopeAsync(sp => sp.GetRequiredService<ProcessQueries>().ReadWithMeetingsAsync(process, ProcessDatabase.Coordinator, "drechtsteden",
+                    db.Clock.GetUtcNow(), _ => (Amsterdam.StartOfDay(from), Amsterdam.StartOfDay(until)), []));
+                starts = read!.Value.Meetings.Select(m => m.StartsAt).ToList();
+            });
+            return (starts, statements);
+        }
+
+        // A window in the range read with the process (which ends six days after the deadline of 10 September).
+        var (inside, one) = await Read(new DateOnly(2024, 8, 15), new DateOnly(2024, 9, 14));
+        Assert.That(inside, Is.EqualTo(new[] { At(dates[1]), At(dates[2]) }));
+        Assert.That(one, Is.EqualTo(1), "one round trip");
+        var (wider, two) = await Read(new DateOnly(2024, 8, 2), new DateOnly(2024, 9, 30));
+        Assert.That(wider, Is.EqualTo(dates.Select(At).ToList()), "a wider window is read exactly, too");
+        Assert.That(two, Is.EqualTo(2), "in a round trip of its own");
+    }
 }

@@ -12,6 +12,7 @@ using Drechtsteden.Decisions.Web.Processes;
 using Drechtsteden.Decisions.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Drechtsteden.Decisions.Web.Pages.Processen;
 
@@ -21,7 +22,7 @@ namespace Drechtsteden.Decisions.Web.Pages.Processen;
 /// region that the browser polls (htmx, every 2 s; unchanged → 204, nothing swapped) — and the coordinator's
 /// commands (revise the concept, extend the deadline, release for publication, cancel).
 /// </summary>
-public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow, DecisionsDbContext db, AuditVerifier verifier) : AppPageModel
+public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeline pipeline, DecisionWorkflow workflow, AuditVerifier verifier) : AppPageModel
 {
     public ProcessDto Process { get; private set; } = null!;
     public WorkflowDefinition Definition { get; private set; } = null!;
@@ -133,30 +134,30 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
     private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
         Now = processes.Now;
-        // The timeline's meetings and the DTO's planned ones in one read (ProcessQueries.ReadWithMeetingsAsync).
+        // One round trip, one snapshot (ProcessQueries.ReadWithMeetingsAsync): the process, the timeline's meetings and
+        // the DTO's planned ones, the colleges' names, the audit chain (read whole and verified, as UTF-8 bytes; only the
+        // entries listed are decoded into strings) or, for whom does not read the trail, its length, and the menu's count.
+        var names = new NamesRead(id);
+        var chain = ReadsAudit ? verifier.ChainSnapshot(id, AllAudit ? null : AuditListed) : null;
+        var auditLength = ReadsAudit ? null : new CountRead("SELECT count(*) FROM audit_entries WHERE chain_id = $1", id);
+        var unread = MenuCounts.Read(HttpContext, Actor.UserId);
         if (await processes.ReadWithMeetingsAsync(id, Actor, RegionCode, Now,
-                p => TimelineRange(p.Items.Where(i => i.MeetingId is not null).Select(i => i.MeetingStartsAt!.Value), p.DeadlineAt, Now), cancellationToken) is not { } read)
+                p => TimelineRange(p.Items.Where(i => i.MeetingId is not null).Select(i => i.MeetingStartsAt!.Value), p.DeadlineAt, Now),
+                [names, (SnapshotRead?)chain ?? auditLength!, unread], cancellationToken) is not { } read)
             return false;
         var (dto, aggregate, meetings) = read;
         Process = dto;
         Definition = workflow.DefinitionOf(aggregate);
-        var codes = dto.Items.Select(i => i.Municipality).ToList();
-        var names = new Dictionary<string, string>();
-        await foreach (var (code, name) in NamesOf(db, codes.ToArray()).WithCancellation(cancellationToken))
-            names[code] = name;
-        Names = names;
+        Names = names.Names;
         Meetings = meetings;
-        if (ReadsAudit)
+        if (chain?.Result is { } trail)
         {
-            // The whole chain is read and verified (as UTF-8 bytes, in one round trip of the verifier's); only the
-            // entries listed are decoded into strings.
-            var chain = await verifier.ReadChainAsync(id, AllAudit ? null : AuditListed, cancellationToken);
-            Verification = chain.Verification;
-            AuditCount = (int)chain.Verification.EntriesChecked;
-            AuditShown = chain.NewestFirst;
+            Verification = trail.Verification;
+            AuditCount = (int)trail.Verification.EntriesChecked;
+            AuditShown = trail.NewestFirst;
         }
         // Part of the live stamp: a new audit entry means something happened, even where the DTO shows no change.
-        var auditCount = ReadsAudit ? AuditCount : await db.AuditEntries.CountAsync(e => e.ChainId == id, cancellationToken);
+        var auditCount = ReadsAudit ? AuditCount : (int)auditLength!.Value;
         Stamp = StampOf(dto, auditCount, Meetings.Count);
         Versie ??= dto.Version;
         ConceptTekst ??= dto.Concepts[^1].Text;
@@ -164,12 +165,21 @@ public sealed partial class DetailsModel(ProcessQueries processes, CommandPipeli
         return true;
     }
 
-    private sealed record MunicipalityName(string Code, string Name);
+    /// <summary>The names of the process's colleges.</summary>
+    private sealed class NamesRead(Guid id) : SnapshotRead
+    {
+        public Dictionary<string, string> Names { get; } = [];
 
-    /// <summary>The colleges' names; compiled once (read on every view of the page).</summary>
-    private static readonly Func<DecisionsDbContext, string[], IAsyncEnumerable<MunicipalityName>> NamesOf =
-        EF.CompileAsyncQuery<DecisionsDbContext, string[], MunicipalityName>((DecisionsDbContext db, string[] codes) =>
-            db.Municipalities.Where(m => codes.Contains(m.Code)).Select(m => new MunicipalityName(m.Code, m.Name)));
+        public override void Add(NpgsqlBatch batch) => batch.BatchCommands.Add(WriteBatch.Command(
+            "SELECT code, name FROM municipalities WHERE code IN (SELECT municipality_code FROM agenda_items WHERE process_id = $1)", id));
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                Names[reader.GetString(0)] = reader.GetString(1);
+            await reader.NextResultAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// What the live region shows, as a short hash: the DTO (without the days left, which change at midnight only with
