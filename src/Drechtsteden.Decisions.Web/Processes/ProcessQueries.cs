@@ -245,7 +245,8 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
     /// its items' meetings, now and six weeks before its deadline, to six days after the later of its deadline and now —
     /// with the range itself (<see cref="From"/>, <see cref="Until"/>), so the caller knows what it holds. The page's
     /// timeline (three days before, four after, from the start of the day in Amsterdam) and the meetings from now until
-    /// the deadline lie in it.
+    /// the deadline lie in it. The range is worked out once (MATERIALIZED: inlined, PostgreSQL evaluated it again for
+    /// every meeting row, ≈ 1,000 buffer reads instead of 60 for a process of seven colleges).
     /// </summary>
     private sealed class MeetingsAroundRead(Guid id, DateTimeOffset now) : SnapshotRead
     {
@@ -254,7 +255,7 @@ public sealed class ProcessQueries(DecisionsDbContext db, DecisionWorkflow workf
         public List<Meeting> Meetings { get; } = [];
 
         public override void Add(NpgsqlBatch batch) => batch.BatchCommands.Add(WriteBatch.Command("""
-            WITH r AS (
+            WITH r AS MATERIALIZED (
                 SELECT least((SELECT min(i.meeting_starts_at) FROM agenda_items i WHERE i.process_id = p.id AND i.meeting_id IS NOT NULL),
                              $2, p.deadline_at - interval '42 days') - interval '5 days' AS from_at,
                        greatest(p.deadline_at, $2) + interval '6 days' AS until_at
