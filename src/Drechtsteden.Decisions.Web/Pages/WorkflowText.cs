@@ -102,6 +102,22 @@ public static class WorkflowText
     /// <summary>A machine as a Mermaid state diagram in Dutch, with the <paramref name="current"/> states marked.</summary>
     public static string Mermaid(WorkflowDefinition definition, MachineKind kind, IEnumerable<string> current)
     {
+        // The diagram of a definition (id@version) never changes: made once per definition and machine, and only the
+        // current states' marks appended per view.
+        var diagrams = Diagrams.GetValue(definition, _ => new string?[2]);
+        var index = kind == MachineKind.Process ? 0 : 1;
+        var diagram = diagrams[index] ??= Diagram(definition, kind);
+        var text = new StringBuilder(diagram, diagram.Length + 128);
+        foreach (var state in current.Distinct(StringComparer.Ordinal))
+            text.Append("    class ").Append(state).Append(" current\n");
+        return text.ToString();
+    }
+
+    /// <summary>The diagrams made so far, per loaded definition (a definition that is unloaded takes its own with it).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowDefinition, string?[]> Diagrams = [];
+
+    private static string Diagram(WorkflowDefinition definition, MachineKind kind)
+    {
         var machine = definition.Machine(kind);
         var text = new StringBuilder("stateDiagram-v2\n");
         foreach (var state in machine.States)
@@ -120,8 +136,6 @@ public static class WorkflowText
         foreach (var state in machine.States.Where(s => s.Final))
             text.Append("    ").Append(state.Name).Append(" --> [*]\n");
         text.Append("    classDef current fill:#fde68a,stroke:#7a4a00,stroke-width:3px,color:#1a1a1a\n");
-        foreach (var state in current.Distinct(StringComparer.Ordinal))
-            text.Append("    class ").Append(state).Append(" current\n");
         return text.ToString();
     }
 

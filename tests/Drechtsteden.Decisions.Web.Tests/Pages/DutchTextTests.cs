@@ -47,6 +47,12 @@ public sealed partial class DutchTextTests
                 Assert.That(WorkflowText.KnownTimers, Does.Contain(timer.Id), $"{file}: timer {timer.Id} has no Dutch name");
             var diagram = WorkflowText.Mermaid(definition, Drechtsteden.Decisions.Workflows.MachineKind.Process, [definition.Process.InitialState]);
             Assert.That(diagram, Does.Contain($"state \"{definition.Process.States[0].DisplayName ?? definition.Process.States[0].Name}\" as {definition.Process.States[0].Name}"));
+            // The diagram is made once per definition; each view marks its own current states, and only those.
+            var final = definition.Process.States.First(s => s.Final).Name;
+            var again = WorkflowText.Mermaid(definition, Drechtsteden.Decisions.Workflows.MachineKind.Process, [final]);
+            Assert.That(again, Does.EndWith($"    class {final} current\n"));
+            Assert.That(again, Does.Not.Contain($"class {definition.Process.InitialState} current"), "the marks of an earlier view are not kept");
+            Assert.That(again[..again.IndexOf("    class ", StringComparison.Ordinal)], Is.EqualTo(diagram[..diagram.IndexOf("    class ", StringComparison.Ordinal)]));
         }
     }
 
