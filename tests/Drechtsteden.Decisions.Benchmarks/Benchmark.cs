@@ -545,7 +545,7 @@ public static class Benchmark
         return ticks / 100.0;
     }
 
-    /// <summary>CPU seconds so far of the app (with its children: the witness), of PostgreSQL's processes and of the harness itself.</summary>
+    /// <summary>CPU seconds so far of the app (with its children: the witness), of PostgreSQL's processes (those that exited included) and of the harness itself.</summary>
     private static (double App, double PostgreSql, double Harness) CpuSplit(int appPid)
     {
         var stats = new Dictionary<int, (int Parent, string Name, long Ticks)>();
@@ -559,7 +559,12 @@ public static class Benchmark
                 var close = stat.LastIndexOf(')');
                 var name = stat[(stat.IndexOf('(') + 1)..close];
                 var fields = stat[(close + 2)..].Split(' ');
-                stats[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture), name, long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+                // utime + stime, and for PostgreSQL also cutime + cstime: the postmaster's reaped children (a backend or an
+                // autovacuum worker that exited between two readings would otherwise take its CPU with it).
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                if (name == "postgres")
+                    ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                stats[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture), name, ticks);
             }
             catch (IOException)
             {

@@ -173,7 +173,7 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         """;
 
     /// <summary>
-    /// Reads and verifies one chain, for the process page: the hash chain, each entry's leaf in the log (and, as the
+    /// Reads and verifies one chain (the process page reads it with the process, <see cref="ChainSnapshot"/>): the hash chain, each entry's leaf in the log (and, as the
     /// full check does, that no entry the log has passed is missing from it), and whether the latest witnessed
     /// checkpoint the database keeps covers them. The full check — the tree's roots and the witnesses asked directly —
     /// is <see cref="VerifyAsync"/> and verify-audit. One round trip on a connection of its own: the log's state first
