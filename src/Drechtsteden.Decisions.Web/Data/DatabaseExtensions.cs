@@ -87,9 +87,14 @@ public static class DatabaseExtensions
         // Pooled: a request's context is reset and reused rather than built with its services from the container (that
         // was ≈ 9 % of the app's CPU for a read of the process resource, profiled). Its own state (the command read) is
         // cleared before each use (CommandPipeline.LockAsync); EF Core resets the change tracker's settings on return.
-        builder.Services.AddDbContextPool<DecisionsDbContext>(db => db.UseDecisionsDatabase(appConnectionString.ConnectionString));
+        // The pool keeps as many contexts as there are connections for them (Npgsql's Max Pool Size, 100 by default), not
+        // EF Core's 1,024: a pile-up of requests (the soak's stalls) made a context for each, and the pool kept them all.
+        builder.Services.AddDbContextPool<DecisionsDbContext>(db => db.UseDecisionsDatabase(appConnectionString.ConnectionString), ContextPoolSize(appConnectionString));
         return cluster;
     }
+
+    /// <summary>How many request contexts the pool keeps: one per connection the app may open.</summary>
+    public static int ContextPoolSize(NpgsqlConnectionStringBuilder connection) => connection.MaxPoolSize;
 
     public static DbContextOptionsBuilder UseDecisionsDatabase(this DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))

@@ -54,11 +54,11 @@ public sealed partial class PooledConnectionTests
                 && !f.Contains($"{Path.DirectorySeparatorChar}Migrations{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToList();
         Assert.That(files, Has.Count.GreaterThan(100), "the scan finds the sources");
-        var found = files.SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(source, f), Line: i + 1, Text: line)))
+        var found = files.SelectMany(f => File.ReadLines(f).Select(line => (File: Path.GetRelativePath(source, f), Text: line)))
             .Where(l => SessionState().IsMatch(l.Text))
-            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
+            .Select(l => $"{l.File}: {l.Text.Trim()}") // without the line number: an edit above it does not fail the test
             .ToList();
-        Assert.That(found, Is.EqualTo(new[] { "Drechtsteden.Decisions.Web/Data/DatabaseExtensions.cs:136: await using (var take = new NpgsqlCommand($\"SELECT pg_advisory_lock({MigrationLockKey})\", gate))" }),
+        Assert.That(found, Is.EqualTo(new[] { "Drechtsteden.Decisions.Web/Data/DatabaseExtensions.cs: await using (var take = new NpgsqlCommand($\"SELECT pg_advisory_lock({MigrationLockKey})\", gate))" }),
             "statements that leave state on the session (only the migration's lock, on its unpooled connection, may)");
     }
 
