@@ -184,6 +184,38 @@ public static class Benchmark
             return 0;
         }
 
+        // --soak-only M: the soak only — M minutes at --soak-rate R commands/s (default 300), after a soak of --warmup
+        // seconds at the same rate (what a first command, read or collection sets up is not growth), with the live heap
+        // at rest induced before and after; --gcdump also writes a dotnet-gcdump of the app at both points into the data
+        // folder (the tool from ~/.dotnet/tools or PATH), to compare by type what grew.
+        if (Array.IndexOf(args, "--soak-only") is var so and >= 0)
+        {
+            var minutes = double.Parse(args[so + 1], CultureInfo.InvariantCulture);
+            var rate = Option("--soak-rate", 300);
+            async Task DumpAsync(string name)
+            {
+                if (!args.Contains("--gcdump"))
+                    return;
+                var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-gcdump");
+                var file = Path.Combine(dataDirectory, $"soak-{name}-{DateTime.UtcNow:HHmmss}.gcdump");
+                using var dump = System.Diagnostics.Process.Start(File.Exists(tool) ? tool : "dotnet-gcdump", ["collect", "-p", $"{app.Pid}", "-o", file])!;
+                await dump.WaitForExitAsync();
+                Console.WriteLine($"  gcdump {name}: {file} (exit {dump.ExitCode})");
+            }
+            await Commands.SoakAsync(api, municipalities, rate, settings.WarmUp, () => Task.CompletedTask);
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var before = await InducedHeapAsync(api, app.Pid);
+            await DumpAsync("before");
+            var soak = await Commands.SoakAsync(api, municipalities, rate, TimeSpan.FromMinutes(minutes), () => Task.CompletedTask);
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var after = await InducedHeapAsync(api, app.Pid);
+            await DumpAsync("after");
+            Console.WriteLine($"  soak {minutes:0.#} min at {rate}/s: served {soak.PerSecond:0}/s, {soak.Errors} errors, p99 {soak.P99:0.0} ms; "
+                + $"live heap at rest {before.Megabytes:0.0} → {after.Megabytes:0.0} MB ({after.Megabytes / before.Megabytes - 1:+0.0%;-0.0%})"
+                + (before.Induced && after.Induced ? "" : " — a collection could not be induced"));
+            return 0;
+        }
+
         // --reads-only N: the three reads only, N rounds, with the CPU per read of the app, PostgreSQL and the harness;
         // with --compare-app <dll> N rounds of A (this build) and B (that build), each on a freshly started app.
         if (Array.IndexOf(args, "--reads-only") is var ro and >= 0)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Drechtsteden.Decisions.Web.Audit.Log;
 using Drechtsteden.Decisions.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -90,11 +89,13 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
             await connection.OpenAsync(cancellationToken);
             bounds = await RangeBoundsAsync(connection, Ranges, cancellationToken);
         }
-        var walks = RangeFilters(bounds).Select(where => WalkChainsAsync(connectionString, context, where, cancellationToken)).ToList();
-        var rows = CompareRowsAsync(connectionString, cancellationToken);
+        var walks = RangeFilters(bounds).Zip(RangeFilters(bounds, "a.process_id"), RangeFilters(bounds, "c.process_id"))
+            .Select(range => WalkChainsAsync(connectionString, context, range.First, (range.Second, range.Third), cancellationToken)).ToList();
         var results = await Task.WhenAll(walks);
         var leafBroken = await CheckTreeAsync(connectionString, leaves, signed, witnessed, cancellationToken);
-        var rowBroken = await rows;
+        // The ranges are in chain (process) order: the first range with a difference has the first one.
+        var rowBroken = results.Select(w => w.Rows!.FirstDecision?.Broken).FirstOrDefault(b => b is not null)
+            ?? results.Select(w => w.Rows!.FirstConcept?.Broken).FirstOrDefault(b => b is not null);
 
         var broken = results.Select(w => w.Broken).OfType<BrokenEntry>().OrderBy(b => b.ChainId).ThenBy(b => b.Sequence).FirstOrDefault() ?? leafBroken ?? rowBroken;
         var unanchored = Unanchored(results.Sum(w => w.Outside), witnessed?.CosignedAt);
@@ -145,18 +146,18 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     }
 
     /// <summary>
-    /// The WHERE clauses of the ranges of chains between <paramref name="bounds"/> (sorted process ids), one per range.
-    /// COPY takes no parameters: the bounds are UUIDs, written as literals.
+    /// The WHERE clauses of the ranges of chains between <paramref name="bounds"/> (sorted process ids), one per range,
+    /// on <paramref name="column"/> (a chain id or a process id). COPY takes no parameters: the bounds are UUIDs, written as literals.
     /// </summary>
-    public static List<string> RangeFilters(IReadOnlyList<Guid> bounds)
+    public static List<string> RangeFilters(IReadOnlyList<Guid> bounds, string column = "e.chain_id")
     {
         string Bound(int b) => $"'{bounds[b]:D}'::uuid";
         return [.. Enumerable.Range(0, bounds.Count + 1).Select(i => i switch
         {
             _ when bounds.Count == 0 => "",
-            0 => $"WHERE e.chain_id < {Bound(0)}",
-            _ when i == bounds.Count => $"WHERE e.chain_id >= {Bound(i - 1)}",
-            _ => $"WHERE e.chain_id >= {Bound(i - 1)} AND e.chain_id < {Bound(i)}",
+            0 => $"WHERE {column} < {Bound(0)}",
+            _ when i == bounds.Count => $"WHERE {column} >= {Bound(i - 1)}",
+            _ => $"WHERE {column} >= {Bound(i - 1)} AND {column} < {Bound(i)}",
         })];
     }
 
@@ -354,12 +355,16 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     /// <summary>
     /// Walks the entries <paramref name="where"/> selects, in (chain, sequence) order, on a connection of its own: read
     /// with a binary <c>COPY</c> (no per-row protocol messages, no text parsing), and on a thread of its own so the
-    /// walks and PostgreSQL's sending run side by side.
+    /// walks and PostgreSQL's sending run side by side. The range's stored decisions and concept versions
+    /// (<paramref name="stored"/>: the same range on their process ids) are compared with the entries as the walk goes
+    /// (<see cref="StoredRowsCheck"/>).
     /// </summary>
-    private static Task<ChainWalk> WalkChainsAsync(string connectionString, WalkContext context, string where, CancellationToken cancellationToken) =>
+    private static Task<ChainWalk> WalkChainsAsync(string connectionString, WalkContext context, string where, (string Decisions, string Concepts) stored,
+        CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
-            var walk = new ChainWalk(context);
+            using var rows = new StoredRowsCheck(connectionString, stored.Decisions, stored.Concepts);
+            var walk = new ChainWalk(context) { Rows = rows };
             using var connection = new NpgsqlConnection(connectionString);
             connection.Open();
             // COPY takes no parameters: the bounds are process ids (UUIDs), written as literals.
@@ -380,7 +385,9 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 else
                     leafHash = export.Read<byte[]>();
                 walk.Add(entry, tx, leafIndex, leafHash);
+                rows.Add(entry);
             }
+            rows.Finish();
             return walk;
         }, cancellationToken);
 
@@ -401,6 +408,9 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         public long Outside { get; private set; }
 
         public BrokenEntry? Broken { get; private set; }
+
+        /// <summary>The stored rows compared beside the full verification's walk (none for one chain).</summary>
+        public StoredRowsCheck? Rows { get; init; }
 
         public void Add(AuditEntryBytes entry, ulong? tx, long? leafIndex, byte[]? leafHash)
         {
@@ -532,98 +542,6 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
         }
         return broken;
     }
-
-    /// <summary>
-    /// The decisions and concept versions as stored against the audit entries that recorded them (whose hashes the
-    /// chain walk checks): a row changed, added or left without its entry is found. Both tables are append-only for
-    /// the app; only a superuser can change them, and this is where it shows.
-    /// </summary>
-    private static async Task<BrokenEntry?> CompareRowsAsync(string connectionString, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        // Unsorted (sorting the recorded documents spilled to disk): the first difference in (process, decision) and in
-        // (process, number) order is kept.
-        (Guid Process, Guid Decision, BrokenEntry Broken)? first = null;
-        await using (var decisions = new NpgsqlCommand("""
-            SELECT d.id, d.sequence, d.concept_version, d.outcome, d.text, d.decided_on, d.reason, a.process_id, e.chain_id, e.chain_sequence, e.id, e.after
-            FROM decisions d JOIN agenda_items a ON a.id = d.item_id
-            LEFT JOIN audit_entries e ON e.resource = 'decision' AND e.resource_id = d.id::text AND e.chain_id = a.process_id
-            """, connection))
-        await using (var reader = await decisions.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var process = reader.GetGuid(7);
-                var decision = reader.GetGuid(0);
-                if (first is { } f && (process.CompareTo(f.Process) > 0 || (process == f.Process && decision.CompareTo(f.Decision) >= 0)))
-                    continue;
-                if (reader.IsDBNull(8))
-                {
-                    first = (process, decision, new BrokenEntry(process, 0, null, $"decision {decision} has no audit entry that recorded it (added behind the trail's back)"));
-                    continue;
-                }
-                using var after = reader.IsDBNull(11) ? null : JsonDocument.Parse(reader.GetString(11));
-                var same = after is not null && after.RootElement.ValueKind == JsonValueKind.Object
-                    && after.RootElement.TryGetProperty("latestDecision", out var recorded) && recorded.ValueKind == JsonValueKind.Object
-                    && Recorded(recorded, "sequence", reader.GetInt32(1))
-                    && Recorded(recorded, "conceptVersion", reader.GetInt32(2))
-                    && Recorded(recorded, "outcome", reader.GetString(3))
-                    && Recorded(recorded, "text", reader.IsDBNull(4) ? null : reader.GetString(4))
-                    && Recorded(recorded, "decidedOn", reader.GetFieldValue<DateOnly>(5).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-                    && Recorded(recorded, "reason", reader.IsDBNull(6) ? null : reader.GetString(6));
-                if (!same)
-                    first = (process, decision, new BrokenEntry(reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), $"the stored decision {decision} differs from what this entry recorded (changed after it was written)"));
-            }
-        }
-        if (first is not null)
-            return first.Value.Broken;
-        (Guid Process, int Number, BrokenEntry Broken)? firstConcept = null;
-        await using (var concepts = new NpgsqlCommand("""
-            SELECT c.id, c.process_id, c.number, c.text, c.document_url, c.note, e.chain_sequence, e.id, e.after, e.resource
-            FROM concept_versions c
-            LEFT JOIN audit_entries e ON e.chain_id = c.process_id
-                AND ((e.resource = 'conceptVersion' AND e.resource_id = c.id::text) OR (c.number = 1 AND e.chain_sequence = 1))
-            """, connection))
-        await using (var reader = await concepts.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var process = reader.GetGuid(1);
-                var number = reader.GetInt32(2);
-                if (firstConcept is { } f && (process.CompareTo(f.Process) > 0 || (process == f.Process && number >= f.Number)))
-                    continue;
-                if (reader.IsDBNull(6))
-                {
-                    firstConcept = (process, number, new BrokenEntry(process, 0, null, $"concept version {number} has no audit entry that recorded it (added behind the trail's back)"));
-                    continue;
-                }
-                using var after = reader.IsDBNull(8) ? null : JsonDocument.Parse(reader.GetString(8));
-                var recorded = after?.RootElement ?? default;
-                if (reader.GetString(9) != "conceptVersion" && !(recorded.ValueKind == JsonValueKind.Object && recorded.TryGetProperty("concept", out recorded)))
-                    recorded = default;
-                var same = recorded.ValueKind == JsonValueKind.Object
-                    && Recorded(recorded, "number", reader.GetInt32(2))
-                    && Recorded(recorded, "text", reader.GetString(3))
-                    && Recorded(recorded, "documentUrl", reader.IsDBNull(4) ? null : reader.GetString(4))
-                    && Recorded(recorded, "note", reader.IsDBNull(5) ? null : reader.GetString(5));
-                if (!same)
-                    firstConcept = (process, number, new BrokenEntry(process, reader.GetInt64(6), reader.GetInt64(7), $"the stored concept version {number} differs from what this entry recorded (changed after it was written)"));
-            }
-        }
-        return firstConcept?.Broken;
-    }
-
-    /// <summary>True when the recorded document has <paramref name="name"/> as this whole number.</summary>
-    private static bool Recorded(JsonElement recorded, string name, int value) =>
-        recorded.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.Number && field.TryGetInt32(out var number) && number == value;
-
-    /// <summary>True when the recorded document has <paramref name="name"/> as this text, or null (or absent) for null.</summary>
-    private static bool Recorded(JsonElement recorded, string name, string? value) =>
-        !recorded.TryGetProperty(name, out var field) ? value is null
-        : field.ValueKind == JsonValueKind.String ? value is not null && field.ValueEquals(value)
-        : field.ValueKind == JsonValueKind.Null && value is null;
-
 
     private BrokenEntry Mismatch((long Size, byte[] Root, string Note) checkpoint, long previousSize, WitnessedCheckpoint? witnessed)
     {

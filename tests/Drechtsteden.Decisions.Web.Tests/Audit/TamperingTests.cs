@@ -382,6 +382,44 @@ public sealed class TamperingTests
     }
 
     [Test]
+    public async Task An_entry_whose_recorded_document_is_no_longer_json_is_pinpointed_not_a_crash()
+    {
+        await AnchorAsync();
+        var target = (await ChainAsync()).Single(e => e.Resource == "decision");
+        await AsSuperuserAsync("UPDATE audit_entries SET after = '{\"latestDecision\": ' WHERE id = $1", target.Id);
+
+        var result = await VerifyAsync();
+
+        Assert.That(result.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(result.FirstBroken, Is.EqualTo(new BrokenEntry(_process, target.ChainSequence, target.Id, "its content does not match its hash (changed after it was written)")));
+    }
+
+    [Test]
+    public async Task Stored_rows_are_compared_in_every_range_against_their_own_process()
+    {
+        var later = new List<Guid>();
+        for (var i = 0; i < 11; i++)
+            later.Add((await _db.StartAsync()).ProcessId);
+        await AnchorAsync();
+        Assert.That((await VerifyAsync()).Status, Is.EqualTo(AuditStatus.Valid));
+
+        // The newest process (UUIDv7: the highest id) is in the last range; its first concept is recorded by its start.
+        var newest = later[^1];
+        await AsSuperuserAsync($"ALTER TABLE concept_versions DISABLE TRIGGER USER; UPDATE concept_versions SET note = 'achteraf' WHERE process_id = '{newest}'; ALTER TABLE concept_versions ENABLE TRIGGER USER");
+        var concept = await VerifyAsync();
+        Assert.That(concept.Status, Is.EqualTo(AuditStatus.Broken));
+        Assert.That(concept.FirstBroken!.ChainId, Is.EqualTo(newest));
+        Assert.That(concept.FirstBroken.Sequence, Is.EqualTo(1), "the start recorded the first concept");
+        Assert.That(concept.FirstBroken.Reason, Does.StartWith("the stored concept version 1 differs"));
+
+        // A changed decision comes before a changed concept version, wherever it is.
+        await AsSuperuserAsync("ALTER TABLE decisions DISABLE TRIGGER USER; UPDATE decisions SET reason = 'achteraf'; ALTER TABLE decisions ENABLE TRIGGER USER");
+        var decision = await VerifyAsync();
+        var entry = (await ChainAsync()).Single(e => e.Resource == "decision");
+        Assert.That(decision.FirstBroken, Is.EqualTo(new BrokenEntry(_process, entry.ChainSequence, entry.Id, $"the stored decision {entry.ResourceId} differs from what this entry recorded (changed after it was written)")));
+    }
+
+    [Test]
     public async Task The_whole_trail_is_verified_in_ranges_side_by_side_and_a_break_in_any_range_is_found()
     {
         var later = new List<Guid>();
