@@ -187,18 +187,23 @@ public static class Benchmark
         // --soak-only M: the soak only — M minutes at --soak-rate R commands/s (default 300), after a soak of --warmup
         // seconds at the same rate (what a first command, read or collection sets up is not growth), with the live heap
         // at rest induced before and after; --gcdump also writes a dotnet-gcdump of the app at both points into the data
-        // folder (the tool from ~/.dotnet/tools or PATH), to compare by type what grew.
+        // folder (the tool from ~/.dotnet/tools or PATH), to compare by type what grew; --heapdump a dump with the whole heap
+        // instead (dotnet-dump), to ask it what holds what grew.
         if (Array.IndexOf(args, "--soak-only") is var so and >= 0)
         {
             var minutes = double.Parse(args[so + 1], CultureInfo.InvariantCulture);
             var rate = Option("--soak-rate", 300);
             async Task DumpAsync(string name)
             {
-                if (!args.Contains("--gcdump"))
+                // --heapdump: a dump with the whole heap (dotnet-dump), to ask what holds an object (gcroot).
+                var full = args.Contains("--heapdump");
+                if (!args.Contains("--gcdump") && !full)
                     return;
-                var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-gcdump");
-                var file = Path.Combine(dataDirectory, $"soak-{name}-{DateTime.UtcNow:HHmmss}.gcdump");
-                using var dump = System.Diagnostics.Process.Start(File.Exists(tool) ? tool : "dotnet-gcdump", ["collect", "-p", $"{app.Pid}", "-o", file])!;
+                var name2 = full ? "dotnet-dump" : "dotnet-gcdump";
+                var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", name2);
+                var file = Path.Combine(dataDirectory, $"soak-{name}-{DateTime.UtcNow:HHmmss}.{(full ? "dmp" : "gcdump")}");
+                using var dump = System.Diagnostics.Process.Start(File.Exists(tool) ? tool : name2,
+                    full ? ["collect", "-p", $"{app.Pid}", "-o", file, "--type", "Heap"] : ["collect", "-p", $"{app.Pid}", "-o", file])!;
                 await dump.WaitForExitAsync();
                 Console.WriteLine($"  gcdump {name}: {file} (exit {dump.ExitCode})");
             }

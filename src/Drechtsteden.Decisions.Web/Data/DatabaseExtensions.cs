@@ -30,6 +30,23 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool ResetOnClose { get; set; }
 
+    /// <summary>
+    /// The most connections the app holds to PostgreSQL at once (Npgsql's Max Pool Size), and so the most request
+    /// contexts its pool keeps. Commands run 16 at once (Auth:CommandConcurrency); reads and the background services
+    /// share the rest. More would only queue inside PostgreSQL on a small server, and every connection kept costs memory
+    /// on both sides: the app keeps its buffers, prepared statements and a pooled context with it (≈ 80 KB, gcdump). With
+    /// 100, the soak's stalls left the pools at their peak and the live heap at rest 20 % higher (README, issue 19). A
+    /// "Maximum Pool Size" in the connection string wins.
+    /// </summary>
+    public int MaxConnections { get; set; } = 32;
+
+    /// <summary>
+    /// A connection not needed for this long is closed (Npgsql's Connection Idle Lifetime; it prunes every 10 s down to
+    /// the fewest that were idle in that time): what a burst opened is given back about a minute after it. A "Connection
+    /// Idle Lifetime" in the connection string wins.
+    /// </summary>
+    public int ConnectionIdleSeconds { get; set; } = 60;
+
     public EmbeddedPostgresOptions Embedded { get; set; } = new();
 }
 
@@ -80,18 +97,28 @@ public static class DatabaseExtensions
         var migrate = options.MigrateOnStart ?? (cluster is not null || builder.Environment.IsDevelopment());
         builder.Services.AddSingleton(new DatabaseStartup(cluster is not null, migrate, connectionString, ownerConnectionString));
         var appConnectionString = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        // What the connection string sets wins over the options.
+        if (!Sets(connectionString, "maxautoprepare"))
             appConnectionString.MaxAutoPrepare = options.MaxAutoPrepare;
-        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        if (!Sets(connectionString, "noresetonclose"))
             appConnectionString.NoResetOnClose = !options.ResetOnClose;
+        if (!Sets(connectionString, "maximumpoolsize", "maxpoolsize"))
+            appConnectionString.MaxPoolSize = options.MaxConnections;
+        if (!Sets(connectionString, "connectionidlelifetime"))
+            appConnectionString.ConnectionIdleLifetime = options.ConnectionIdleSeconds;
         // Pooled: a request's context is reset and reused rather than built with its services from the container (that
         // was ≈ 9 % of the app's CPU for a read of the process resource, profiled). Its own state (the command read) is
         // cleared before each use (CommandPipeline.LockAsync); EF Core resets the change tracker's settings on return.
-        // The pool keeps as many contexts as there are connections for them (Npgsql's Max Pool Size, 100 by default), not
-        // EF Core's 1,024: a pile-up of requests (the soak's stalls) made a context for each, and the pool kept them all.
+        // The pool keeps as many contexts as there are connections for them (Database:MaxConnections), not EF Core's
+        // 1,024: a pile-up of requests (the soak's stalls) made a context for each, and the pool kept them all.
         builder.Services.AddDbContextPool<DecisionsDbContext>(db => db.UseDecisionsDatabase(appConnectionString.ConnectionString), ContextPoolSize(appConnectionString));
         return cluster;
     }
+
+    /// <summary>Whether the connection string itself sets one of these keywords (compared without spaces, in lower case).</summary>
+    private static bool Sets(string connectionString, params string[] keywords) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => keywords.Contains(key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()));
 
     /// <summary>How many request contexts the pool keeps: one per connection the app may open.</summary>
     public static int ContextPoolSize(NpgsqlConnectionStringBuilder connection) => connection.MaxPoolSize;
