@@ -208,15 +208,17 @@ public static class Benchmark
                 Console.WriteLine($"  gcdump {name}: {file} (exit {dump.ExitCode})");
             }
             await Commands.SoakAsync(api, municipalities, rate, settings.WarmUp, () => Task.CompletedTask);
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            await Task.Delay(Rest);
             var before = await InducedHeapAsync(api, app.Pid);
             await DumpAsync("before");
             var soak = await Commands.SoakAsync(api, municipalities, rate, TimeSpan.FromMinutes(minutes), () => Task.CompletedTask);
             await Task.Delay(TimeSpan.FromSeconds(5));
+            var drained = await InducedHeapAsync(api, app.Pid);
+            await Task.Delay(Rest - TimeSpan.FromSeconds(5));
             var after = await InducedHeapAsync(api, app.Pid);
             await DumpAsync("after");
             Console.WriteLine($"  soak {minutes:0.#} min at {rate}/s: served {soak.PerSecond:0}/s, {soak.Errors} errors, p99 {soak.P99:0.0} ms; "
-                + $"live heap at rest {before.Megabytes:0.0} → {after.Megabytes:0.0} MB ({after.Megabytes / before.Megabytes - 1:+0.0%;-0.0%})"
+                + $"live heap {before.Megabytes:0.0} MB at rest before, {drained.Megabytes:0.0} MB 5 s after, at rest after {before.Megabytes:0.0} → {after.Megabytes:0.0} MB ({after.Megabytes / before.Megabytes - 1:+0.0%;-0.0%})"
                 + (before.Induced && after.Induced ? "" : " — a collection could not be induced"));
             return 0;
         }
@@ -361,12 +363,18 @@ public static class Benchmark
             // The comparison that decides: the live heap at rest before and after the soak, each read right after a full
             // blocking collection the harness induces itself (EventPipe, as dotnet-gcdump does) — not after whichever
             // collection the app last happened to run, which measures what was live at that moment.
+            // Both at rest: 90 s after the last load, time for the app's pools to give back what a burst made (idle
+            // connections after Database:ConnectionIdleSeconds, Kestrel's memory blocks, idle pool threads); the heap
+            // 5 s after the soak is shown beside it.
+            await Task.Delay(Rest);
             var before = await InducedHeapAsync(api, app.Pid);
             await Sample();
             var soakRate = Math.Max(1, capacity.PerSecond / 2);
             var soak = await Commands.SoakAsync(api, municipalities, soakRate, settings.Soak, Sample);
             await Sample();
             await Task.Delay(TimeSpan.FromSeconds(5)); // the last answers and their work drain
+            var drained = await InducedHeapAsync(api, app.Pid);
+            await Task.Delay(Rest - TimeSpan.FromSeconds(5));
             var after = await InducedHeapAsync(api, app.Pid);
             double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
             // "Where it started" is the live heap under the soak's own load: the samples after the soak's first full
@@ -383,8 +391,13 @@ public static class Benchmark
             };
             rows.Add(("e. footprint", $"soak: {settings.Soak.TotalMinutes:0} min at {soakRate:0}/s (half the capacity), served / errors / p99",
                 $"{soak.PerSecond:0}/s / {soak.Errors} / {soak.P99:0.0} ms", "", null));
-            results["soak"]!["induced"] = new JsonObject { ["beforeMb"] = before.Megabytes, ["afterMb"] = after.Megabytes, ["inducedBefore"] = before.Induced, ["inducedAfter"] = after.Induced };
-            rows.Add(("e. footprint", "soak: live heap at rest after a full collection the harness induces, before → after the soak",
+            results["soak"]!["induced"] = new JsonObject
+            {
+                ["beforeMb"] = before.Megabytes, ["afterMb"] = after.Megabytes, ["drainedMb"] = drained.Megabytes, ["inducedBefore"] = before.Induced, ["inducedAfter"] = after.Induced,
+            };
+            rows.Add(("e. footprint", "soak: live heap 5 s after the soak (a full collection the harness induces), against before it",
+                $"{before.Megabytes:0.0} → {drained.Megabytes:0.0} MB ({drained.Megabytes / before.Megabytes - 1:+0.0%;-0.0%})", "", null));
+            rows.Add(("e. footprint", $"soak: live heap at rest ({Rest.TotalSeconds:0} s after the load) after a full collection the harness induces, before → after the soak",
                 $"{before.Megabytes:0.0} → {after.Megabytes:0.0} MB ({after.Megabytes / before.Megabytes - 1:+0.0%;-0.0%})"
                     + (before.Induced && after.Induced ? "" : " — a collection could not be induced: undecided"), "within 10 %",
                 before.Induced && after.Induced ? Math.Abs(after.Megabytes / before.Megabytes - 1) <= 0.10 : null));
@@ -538,6 +551,9 @@ public static class Benchmark
     /// (0x800000), what dotnet-gcdump does — and reads the heap after it from the app's readiness details. Induced is
     /// false when the app's count of full collections did not move (the heap read is then the last one the app ran).
     /// </summary>
+    /// <summary>How long the soak's heap readings wait after the last load: the app at rest (its idle connections closed after 60 s).</summary>
+    private static readonly TimeSpan Rest = TimeSpan.FromSeconds(90);
+
     private static async Task<(double Megabytes, bool Induced)> InducedHeapAsync(Api api, int appPid)
     {
         async Task<(long Heap, long FullCollections)> ReadAsync()
