@@ -374,16 +374,8 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
                 cancellationToken.ThrowIfCancellationRequested();
                 var entry = Read(export);
                 var tx = (ulong)export.Read<long>();
-                long? leafIndex = null;
-                byte[]? leafHash = null;
-                if (export.IsNull)
-                    export.Skip();
-                else
-                    leafIndex = export.Read<long>();
-                if (export.IsNull)
-                    export.Skip();
-                else
-                    leafHash = export.Read<byte[]>();
+                var leafIndex = export.ReadNullable<long>();
+                var leafHash = export.ReadNullableText(); // a bytea: its bytes
                 walk.Add(entry, tx, leafIndex, leafHash);
                 rows.Add(entry);
             }
@@ -556,49 +548,32 @@ public sealed class AuditVerifier(DecisionsDbContext db, TransparencyLog log, Au
     /// One entry from the binary COPY, its columns in the order of <see cref="Columns"/>. Text is taken as the bytes
     /// PostgreSQL sends (UTF-8; in binary COPY a text value is its bytes, as a bytea is), not decoded into strings.
     /// </summary>
-    private static AuditEntryBytes Read(NpgsqlBinaryExporter r)
-    {
-        byte[] Text() => r.Read<byte[]>(NpgsqlTypes.NpgsqlDbType.Bytea);
-        byte[]? NullableText()
-        {
-            if (!r.IsNull)
-                return Text();
-            r.Skip();
-            return null;
-        }
-        Guid? Id()
-        {
-            if (!r.IsNull)
-                return r.Read<Guid>();
-            r.Skip();
-            return null;
-        }
-        return new AuditEntryBytes
+    private static AuditEntryBytes Read(NpgsqlBinaryExporter r) =>
+        new()
         {
             Id = r.Read<long>(),
             Uuid = r.Read<Guid>(),
             ChainId = r.Read<Guid>(),
             ChainSequence = r.Read<long>(),
             RecordedAt = r.Read<DateTimeOffset>(),
-            ActorId = Text(),
-            ActorName = Text(),
-            ActorRole = Text(),
-            ActorMunicipality = NullableText(),
-            Action = Text(),
-            Resource = Text(),
-            ResourceId = Text(),
-            ResourceName = Text(),
-            ProcessId = Id(),
-            ItemId = Id(),
-            MunicipalityCode = NullableText(),
-            Before = NullableText(),
-            After = NullableText(),
-            Reason = NullableText(),
+            ActorId = r.ReadText(),
+            ActorName = r.ReadText(),
+            ActorRole = r.ReadText(),
+            ActorMunicipality = r.ReadNullableText(),
+            Action = r.ReadText(),
+            Resource = r.ReadText(),
+            ResourceId = r.ReadText(),
+            ResourceName = r.ReadText(),
+            ProcessId = r.ReadNullable<Guid>(),
+            ItemId = r.ReadNullable<Guid>(),
+            MunicipalityCode = r.ReadNullableText(),
+            Before = r.ReadNullableText(),
+            After = r.ReadNullableText(),
+            Reason = r.ReadNullableText(),
             Status = r.Read<int>(),
-            CorrelationId = NullableText(),
-            ClientAddress = NullableText(),
-            PreviousHash = Text(),
-            Hash = Text(),
+            CorrelationId = r.ReadNullableText(),
+            ClientAddress = r.ReadNullableText(),
+            PreviousHash = r.ReadText(),
+            Hash = r.ReadText(),
         };
-    }
 }

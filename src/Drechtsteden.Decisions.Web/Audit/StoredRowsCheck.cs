@@ -215,39 +215,18 @@ internal sealed class StoredRowsCheck : IDisposable
             _current = null;
             return;
         }
-        byte[]? Text()
-        {
-            if (!_rows.IsNull)
-                return _rows.Read<byte[]>(NpgsqlTypes.NpgsqlDbType.Bytea);
-            _rows.Skip();
-            return null;
-        }
-        int? Int()
-        {
-            if (!_rows.IsNull)
-                return _rows.Read<int>();
-            _rows.Skip();
-            return null;
-        }
-        DateOnly? Date()
-        {
-            if (!_rows.IsNull)
-                return _rows.Read<DateOnly>();
-            _rows.Skip();
-            return null;
-        }
         _current = new StoredRow(
             Process: _rows.Read<Guid>(),
             IsDecision: _rows.Read<int>() == 0,
             Id: _rows.Read<Guid>(),
             Number: _rows.Read<int>(),
-            ConceptVersion: Int() ?? 0,
-            Outcome: Text(),
-            Text: Text(),
-            DecidedOn: Date() ?? default,
-            Reason: Text(),
-            DocumentUrl: Text(),
-            Note: Text());
+            ConceptVersion: _rows.ReadNullable<int>() ?? 0,
+            Outcome: _rows.ReadNullableText(),
+            Text: _rows.ReadNullableText(),
+            DecidedOn: _rows.ReadNullable<DateOnly>() ?? default,
+            Reason: _rows.ReadNullableText(),
+            DocumentUrl: _rows.ReadNullableText(),
+            Note: _rows.ReadNullableText());
     }
 
     /// <summary>
